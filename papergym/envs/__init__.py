@@ -1,0 +1,37 @@
+"""Registration of every papergym environment (DESIGN.md section 2).
+
+``import papergym`` calls :func:`register_envs`; ``gym.make("papergym:Paging-v0")``
+works without the import, since Gymnasium imports ``papergym`` for the prefix.
+A new family adds its ``register(...)`` lines to its block below and nothing else:
+its agents are found by ``papergym.agents`` on their own.
+"""
+
+from __future__ import annotations
+
+from gymnasium.envs.registration import register, registry
+
+__all__ = ["register_envs", "papergym_env_ids", "FAMILIES"]
+
+#: family name -> (paper, env ids); filled by register_envs, read by `papergym list`.
+FAMILIES: dict[str, tuple[str, list[str]]] = {}
+
+
+def _register(family: str, paper: str, env_id: str, entry_point: str, **kwargs) -> None:
+    FAMILIES.setdefault(family, (paper, []))[1].append(env_id)
+    if env_id not in registry:
+        register(id=env_id, entry_point=entry_point, **kwargs)
+
+
+def register_envs() -> None:
+    """Register every id; safe to call more than once."""
+    if FAMILIES:
+        return
+    # -- paging: "Paging with Succinct Predictions" (ICML 2023)
+    _register("paging", "Paging with Succinct Predictions (ICML 2023, arXiv 2210.02775)",
+              "Paging-v0", "papergym.envs.paging.paging:PagingEnv")
+
+
+def papergym_env_ids() -> list[str]:
+    """Every id papergym registers, in registration order."""
+    register_envs()
+    return [env_id for _, ids in FAMILIES.values() for env_id in ids]

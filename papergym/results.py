@@ -1,0 +1,211 @@
+"""The SQLite results store (DESIGN.md section 4).
+
+One row per cell: (env id, env kwargs hash, agent, agent config hash, seed).  A cell is
+written in one transaction when it finishes, so a killed run never leaves half a cell
+and resumes by skipping the keys already stored.  Writing a key that is already there
+is a no-op unless ``replace=True`` (``--force``).  WAL mode lets several processes
+(parallel leaderboard runs, Ray workers on one host) write the same file.
+
+The file carries ``PRAGMA application_id`` = ``APPLICATION_ID`` and a ``meta`` table;
+a file that is not SQLite, is corrupted, or belongs to something else raises
+:class:`ResultsStoreError` naming the file and is never written to.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papergym.agents.base import config_hash
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "CellKey", "CellResult", "ResultsStore",
+           "ResultsStoreError", "DEFAULT_PATH"]
+
+APPLICATION_ID = 0x50475944  # "PGYD"
+SCHEMA_VERSION = 1
+DEFAULT_PATH = Path("results") / "papergym.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cells (
+    env_id            TEXT    NOT NULL,
+    env_kwargs_hash   TEXT    NOT NULL,
+    agent             TEXT    NOT NULL,
+    agent_config_hash TEXT    NOT NULL,
+    seed              INTEGER NOT NULL,
+    env_kwargs        TEXT    NOT NULL,  -- JSON
+    agent_config      TEXT    NOT NULL,  -- JSON
+    status            TEXT    NOT NULL CHECK (status IN ('ok', 'failed')),
+    error             TEXT,
+    episodes          TEXT    NOT NULL,  -- JSON list of per-episode records
+    primary_metric    TEXT,
+    primary_value     REAL,              -- mean over the cell's episodes
+    requires_model    INTEGER NOT NULL DEFAULT 0,
+    wall_time         REAL    NOT NULL,
+    finished_at       REAL    NOT NULL,
+    papergym_version  TEXT    NOT NULL,
+    PRIMARY KEY (env_id, env_kwargs_hash, agent, agent_config_hash, seed)
+);
+"""
+
+
+class ResultsStoreError(RuntimeError):
+    """The results file is unreadable, corrupted, or not a papergym store."""
+
+
+@dataclass(frozen=True)
+class CellKey:
+    env_id: str
+    env_kwargs_hash: str
+    agent: str
+    agent_config_hash: str
+    seed: int
+
+    @classmethod
+    def of(cls, env_id: str, env_kwargs: Mapping[str, Any], agent: str,
+           agent_config: Mapping[str, Any], seed: int) -> CellKey:
+        return cls(env_id, config_hash(env_kwargs), agent, config_hash(agent_config), int(seed))
+
+
+@dataclass
+class CellResult:
+    env_id: str
+    env_kwargs: dict[str, Any]
+    agent: str
+    agent_config: dict[str, Any]
+    seed: int
+    status: str = "ok"
+    error: str | None = None
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+    primary_metric: str | None = None
+    primary_value: float | None = None
+    requires_model: bool = False
+    wall_time: float = 0.0
+    finished_at: float = 0.0
+    papergym_version: str = ""
+
+    @property
+    def key(self) -> CellKey:
+        return CellKey.of(self.env_id, self.env_kwargs, self.agent, self.agent_config, self.seed)
+
+
+class ResultsStore:
+    """``ResultsStore(path)`` opens (creating if missing) a papergym results file."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, *, timeout: float = 60.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._check(existed)
+        except sqlite3.DatabaseError as exc:
+            raise ResultsStoreError(
+                f"{self.path}: not a readable papergym results store ({exc}); "
+                "it was left untouched: move it away or pass another path") from exc
+
+    def _check(self, existed: bool) -> None:
+        db = self._db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if existed and (app_id != APPLICATION_ID or "cells" not in tables):
+            if app_id == 0 and not tables:
+                pass  # an empty SQLite file: ours to initialise
+            else:
+                raise ResultsStoreError(
+                    f"{self.path}: a SQLite file that is not a papergym results store "
+                    f"(application_id={app_id:#x}, tables={sorted(tables)}); it was left "
+                    "untouched: pass another path")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=60000")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                db.execute(statement)
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise ResultsStoreError(f"{self.path}: schema version {version} is newer than this "
+                                    f"papergym's ({SCHEMA_VERSION}); upgrade papergym")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing
+    def put(self, cell: CellResult, *, replace: bool = False) -> bool:
+        """Store one finished cell in one transaction. Returns True if a row was written
+        (False when the key was already stored and ``replace`` is False)."""
+        from papergym import __version__
+
+        key = cell.key
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        row = (key.env_id, key.env_kwargs_hash, key.agent, key.agent_config_hash, key.seed,
+               json.dumps(cell.env_kwargs, sort_keys=True, default=str),
+               json.dumps(cell.agent_config, sort_keys=True, default=str),
+               cell.status, cell.error, json.dumps(cell.episodes, default=float),
+               cell.primary_metric, cell.primary_value, int(cell.requires_model),
+               float(cell.wall_time), cell.finished_at or time.time(),
+               cell.papergym_version or __version__)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self._db.execute(f"{verb} INTO cells VALUES ({','.join('?' * len(row))})", row)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return cur.rowcount > 0
+
+    # -- reading
+    def has(self, key: CellKey) -> bool:
+        return self._db.execute(
+            "SELECT 1 FROM cells WHERE env_id=? AND env_kwargs_hash=? AND agent=? "
+            "AND agent_config_hash=? AND seed=?",
+            (key.env_id, key.env_kwargs_hash, key.agent, key.agent_config_hash, key.seed),
+        ).fetchone() is not None
+
+    def keys(self) -> set[CellKey]:
+        return {CellKey(*r) for r in self._db.execute(
+            "SELECT env_id, env_kwargs_hash, agent, agent_config_hash, seed FROM cells")}
+
+    def cells(self, env_id: str | None = None, status: str | None = None) -> Iterator[CellResult]:
+        query, args = "SELECT * FROM cells", []
+        where = []
+        if env_id is not None:
+            where.append("env_id=?")
+            args.append(env_id)
+        if status is not None:
+            where.append("status=?")
+            args.append(status)
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        query += " ORDER BY env_id, env_kwargs_hash, agent, seed"
+        cur = self._db.execute(query, args)
+        names = [d[0] for d in cur.description]
+        for values in cur:
+            r = dict(zip(names, values))
+            yield CellResult(
+                env_id=r["env_id"], env_kwargs=json.loads(r["env_kwargs"]), agent=r["agent"],
+                agent_config=json.loads(r["agent_config"]), seed=r["seed"], status=r["status"],
+                error=r["error"], episodes=json.loads(r["episodes"]),
+                primary_metric=r["primary_metric"], primary_value=r["primary_value"],
+                requires_model=bool(r["requires_model"]), wall_time=r["wall_time"],
+                finished_at=r["finished_at"], papergym_version=r["papergym_version"])
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
