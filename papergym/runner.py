@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -100,8 +99,8 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
 
     ``agent`` is a registered name (``make_agent(name, **agent_kwargs)``, refused with
     :class:`AgentNotApplicableError` if it does not apply to this env and kwargs), a
-    zero-argument factory, or an :class:`Agent` instance (deep-copied per seed so seeds
-    stay independent).  ``seeds`` is an int (that many seeds, 0..n-1) or the seeds.
+    zero-argument factory, or an :class:`Agent` instance (``agent.clone()`` per seed so
+    seeds stay independent).  ``seeds`` is an int (that many seeds, 0..n-1) or the seeds.
     For each seed the env is reset with ``seed`` once, then continues its RNG stream for
     the following episodes; the agent gets :func:`agent_seed` ``(seed, episode)``.
     Returns one :class:`EpisodeResult` per episode, ordered by seed then episode.
@@ -120,7 +119,7 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
         if isinstance(agent, str):
             return make_agent(agent, **dict(agent_kwargs or {}))
         if isinstance(agent, Agent):
-            return copy.deepcopy(agent)
+            return agent.clone()
         return agent()
 
     results: list[EpisodeResult] = []

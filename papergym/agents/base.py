@@ -23,6 +23,7 @@ a pair with a reason.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import importlib
@@ -90,6 +91,10 @@ class Agent:
                 if not k.startswith("_")
                 and k not in ("name", "rng", "observation_space", "action_space")
                 and isinstance(v, (bool, int, float, str))}
+
+    def clone(self) -> Agent:
+        """An independent copy for another seed (the runner plays each seed with one)."""
+        return copy.deepcopy(self)
 
     def save(self, path: str) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not learn; nothing to save")
@@ -296,6 +301,11 @@ class SB3Agent(Agent):
     def config(self) -> dict[str, Any]:
         return {"algo": type(self.model).__name__, "path": self.path,
                 "deterministic": self.deterministic}
+
+    def clone(self) -> SB3Agent:
+        # The trained model is only read during evaluation, so seeds can share it
+        # (torch tensors of a trained policy cannot be deep-copied anyway).
+        return SB3Agent(self.model, deterministic=self.deterministic, path=self.path)
 
     def act(self, observation, info):
         from papergym.wrappers.sb3 import flatten_observation, unflatten_action

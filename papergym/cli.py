@@ -1,0 +1,158 @@
+"""The ``papergym`` command line.
+
+    papergym list                                   ids, families, papers, agents
+    papergym run Paging-v0 lru --seeds 5 --kw k=8    one agent on one env, a metrics table
+    papergym leaderboard [--quick] ...              every agent on every env (papergym.leaderboard)
+    papergym train --env Paging-v0 --algo PPO ...    SB3 training with W&B logging
+
+Exit codes: 0 success, 1 a run failed, 2 bad input (unknown env id or agent, an agent
+that does not apply, a malformed ``--kw``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["main", "parse_kwargs", "resolve_env_id"]
+
+
+class CliError(Exception):
+    """Bad input on the command line: printed, exit code 2."""
+
+
+def parse_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
+    """``["k=8", "prediction=phase", "noise=0.1"]`` -> ``{"k": 8, "prediction": "phase", ...}``.
+
+    Values are Python literals where they parse as one (numbers, booleans, lists), else
+    strings.
+    """
+    out: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise CliError(f"--kw expects key=value with a Python identifier as key, got {item!r}")
+        try:
+            out[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            out[key] = raw
+    return out
+
+
+def resolve_env_id(env_id: str) -> str:
+    """``env_id`` if papergym registers it (``papergym:`` prefix allowed), else CliError
+    listing close matches."""
+    from papergym.envs import papergym_env_ids
+
+    ids = papergym_env_ids()
+    bare = env_id.removeprefix("papergym:")
+    if bare in ids:
+        return bare
+    close = difflib.get_close_matches(bare, ids, n=5, cutoff=0.4)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; known ids: {', '.join(ids)}"
+    raise CliError(f"unknown env id {env_id!r}{hint}")
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from papergym.agents.base import agents_for
+    from papergym.envs import FAMILIES, register_envs
+
+    register_envs()
+    table = Table(title="papergym environments", show_lines=True)
+    for col in ("family", "id", "paper", "agents that apply (* = reference)"):
+        table.add_column(col, overflow="fold")
+    from papergym.agents.base import registered_agents
+
+    specs = registered_agents()
+    for family, (paper, ids) in FAMILIES.items():
+        for env_id in ids:
+            names = [n + ("*" if specs[n].reference else "") for n in agents_for(env_id)]
+            table.add_row(family, env_id, paper, ", ".join(names))
+    Console().print(table)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from papergym.agents.base import UnknownAgentError, agent_spec, why_not_applicable
+    from papergym.runner import run
+
+    env_id = resolve_env_id(args.env_id)
+    env_kwargs = parse_kwargs(args.kw)
+    agent_kwargs = parse_kwargs(args.agent_kw)
+    if not args.agent.startswith("sb3:"):
+        try:
+            agent_spec(args.agent)
+        except UnknownAgentError as exc:
+            raise CliError(str(exc)) from None
+        reason = why_not_applicable(args.agent, env_id, env_kwargs)
+        if reason:
+            raise CliError(reason)
+    results = run(env_id, args.agent, seeds=list(range(args.seed0, args.seed0 + args.seeds)),
+                  episodes=args.episodes, agent_kwargs=agent_kwargs, progress=True, **env_kwargs)
+    keys = list(dict.fromkeys(k for r in results for k in r.metrics))
+    table = Table(title=f"{args.agent} on {env_id} {env_kwargs or ''}".strip())
+    table.add_column("seed")
+    table.add_column("episode")
+    for k in keys:
+        table.add_column(k, justify="right")
+    for r in results:
+        table.add_row(str(r.seed), str(r.episode), *(f"{r.metrics.get(k, float('nan')):.4g}" for k in keys))
+    means = [np.mean([r.metrics.get(k, np.nan) for r in results]) for k in keys]
+    table.add_row("mean", "", *(f"{m:.4g}" for m in means), style="bold")
+    Console().print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from papergym import __version__
+
+    parser = argparse.ArgumentParser(prog="papergym", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"papergym {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="registered env ids, their papers and the agents that apply")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("run", help="evaluate one agent on one env over seeds")
+    p.add_argument("env_id")
+    p.add_argument("agent", help="a registered agent name, or sb3:<path to a saved model>")
+    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--seed0", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--episodes", type=int, default=1, help="episodes per seed (default 1)")
+    p.add_argument("--kw", nargs="*", metavar="KEY=VALUE", help="env keyword arguments")
+    p.add_argument("--agent-kw", nargs="*", metavar="KEY=VALUE", help="agent keyword arguments")
+    p.set_defaults(func=_cmd_run)
+
+    try:  # TEMP until the leaderboard lands
+        from papergym.leaderboard.cli import add_leaderboard_parser, add_train_parser
+    except ImportError:
+        return parser
+    add_leaderboard_parser(sub)
+    add_train_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, ValueError) as exc:  # bad input: env kwargs out of range included
+        print(f"papergym: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

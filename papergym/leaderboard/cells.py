@@ -1,0 +1,227 @@
+"""Leaderboard cells: what to run, enumerated from the registries or an experiment file.
+
+A cell is one (env id, env kwargs, agent, seed); it is the unit that is run, stored,
+skipped on resume and counted in the progress bar.  The env's class declares how it is
+ranked (``primary_metric``, ``higher_is_better``), which kwargs variants the default
+leaderboard runs (``leaderboard_configs``) and how to make it fast (``quick_kwargs``);
+they are read with defaults so an env without them still works.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.envs.registration import registry
+
+from papergym.agents.base import (
+    AgentNotApplicableError,
+    agent_spec,
+    agents_for,
+    config_hash,
+    make_agent,
+    why_not_applicable,
+)
+from papergym.envs import papergym_env_ids
+from papergym.results import CellKey
+
+__all__ = ["Cell", "EnvTraits", "UnknownEnvError", "LeaderboardInputError", "env_traits",
+           "plan_cells", "parse_seeds", "import_plugins", "QUICK_SEEDS"]
+
+QUICK_SEEDS = 3
+
+
+class LeaderboardInputError(ValueError):
+    """Bad leaderboard input (unknown name, inapplicable agent, bad file); CLI exit code 2."""
+
+
+class UnknownEnvError(LeaderboardInputError):
+    """An env id that is not registered; the message lists close matches."""
+
+
+@dataclass
+class Cell:
+    """One unit of leaderboard work. ``agent_config`` is filled in by :func:`plan_cells`."""
+
+    env_id: str
+    env_kwargs: dict[str, Any]
+    agent: str
+    seed: int
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+    agent_config: dict[str, Any] = field(default_factory=dict)
+    episodes: int = 1
+    max_steps: int | None = None
+    primary_metric: str = "episode_return"
+    requires_model: bool = False
+
+    @property
+    def key(self) -> CellKey:
+        return CellKey.of(self.env_id, self.env_kwargs, self.agent, self.agent_config, self.seed)
+
+    def label(self) -> str:
+        kw = ",".join(f"{k}={v}" for k, v in sorted(self.env_kwargs.items()))
+        return f"{self.env_id}{'(' + kw + ')' if kw else ''} {self.agent} seed={self.seed}"
+
+
+@dataclass(frozen=True)
+class EnvTraits:
+    primary_metric: str = "episode_return"
+    higher_is_better: bool = True
+    leaderboard_configs: tuple[dict[str, Any], ...] = ({},)
+    quick_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def import_plugins(modules: Iterable[str]) -> None:
+    """Import modules that register extra envs/agents (``--import``); workers call it too."""
+    for name in modules:
+        importlib.import_module(name)
+
+
+def check_env_id(env_id: str) -> None:
+    if env_id in registry:
+        return
+    known = papergym_env_ids() + sorted(set(registry) - set(papergym_env_ids()))
+    close = difflib.get_close_matches(env_id, known, n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownEnvError(f"unknown env id {env_id!r}{hint} (`papergym list` shows all)")
+
+
+def env_traits(env_id: str) -> EnvTraits:
+    """The leaderboard attributes of ``env_id``'s class (ImportError if it is not built yet)."""
+    check_env_id(env_id)
+    entry = gym.spec(env_id).entry_point
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        entry = getattr(importlib.import_module(module), attr)
+    configs = tuple(dict(c) for c in getattr(entry, "leaderboard_configs", ({},))) or ({},)
+    return EnvTraits(primary_metric=getattr(entry, "primary_metric", "episode_return"),
+                     higher_is_better=bool(getattr(entry, "higher_is_better", True)),
+                     leaderboard_configs=configs,
+                     quick_kwargs=dict(getattr(entry, "quick_kwargs", {})))
+
+
+def parse_seeds(value: int | str | Sequence[int]) -> list[int]:
+    """``3`` -> [0, 1, 2]; ``"0,4,7"`` -> those; ``"10-12"`` -> [10, 11, 12]."""
+    if isinstance(value, int):
+        seeds = list(range(value))
+    elif isinstance(value, str):
+        seeds = []
+        try:
+            if value.isdigit():
+                seeds = list(range(int(value)))
+            else:
+                for part in filter(None, value.split(",")):
+                    lo, sep, hi = part.partition("-")
+                    seeds += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+        except ValueError:
+            raise LeaderboardInputError(
+                f"seeds {value!r}: give a count (5), a list (0,3,7) or a range (0-9)") from None
+    else:
+        seeds = [int(s) for s in value]
+    if not seeds:
+        raise LeaderboardInputError(f"seeds {value!r}: no seeds")
+    return seeds
+
+
+@dataclass
+class EnvEntry:
+    """One env of a plan: its id, kwargs variants, agents (None = registry) and seeds."""
+
+    env_id: str
+    configs: list[dict[str, Any]] | None = None
+    agents: list[str | dict[str, Any]] | None = None
+    seeds: list[int] | None = None
+
+
+def _agent_items(agents: Iterable[str | Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    items = []
+    for a in agents:
+        if isinstance(a, str):
+            items.append((a, {}))
+        else:
+            items.append((str(a["name"]), dict(a.get("kwargs", {}))))
+    for name, _ in items:
+        if not name.startswith("sb3:"):
+            agent_spec(name)  # UnknownAgentError with close matches
+    return items
+
+
+def plan_cells(entries: Sequence[EnvEntry] | None = None, *, agents=None, seeds=QUICK_SEEDS,
+               episodes: int = 1, quick: bool = False, max_steps: int | None = None) -> list[Cell]:
+    """Enumerate the cells of a leaderboard.
+
+    ``entries`` default to every papergym id (ids whose class cannot be imported yet are
+    skipped with a warning).  For each env: each kwargs variant (``configs``, else the
+    class's ``leaderboard_configs``), with ``quick_kwargs`` applied when ``quick``; each
+    agent (the entry's, else ``agents``, else ``agents_for``; with ``quick`` the
+    reference agents plus ``random``); each seed.  Named agents are skipped where they do
+    not apply; one that applies nowhere raises :class:`AgentNotApplicableError` with why.
+    """
+    explicit_envs = entries is not None
+    entries = list(entries) if entries is not None else [EnvEntry(i) for i in papergym_env_ids()]
+    default_seeds = parse_seeds(seeds)
+    cells: list[Cell] = []
+    reasons: dict[str, list[str]] = {}  # named agents that did not apply, with why
+    applied: set[str] = set()
+    for entry in entries:
+        try:
+            traits = env_traits(entry.env_id)
+        except ImportError as exc:
+            if explicit_envs:
+                raise LeaderboardInputError(f"{entry.env_id}: cannot import its class ({exc})") \
+                    from exc
+            warnings.warn(f"skipping {entry.env_id}: its class cannot be imported ({exc})",
+                          stacklevel=2)
+            continue
+        variants = entry.configs if entry.configs else list(traits.leaderboard_configs)
+        named = entry.agents if entry.agents is not None else agents
+        items = _agent_items(named) if named is not None else None
+        for variant in variants:
+            env_kwargs = {**variant, **(traits.quick_kwargs if quick else {})}
+            if items is None:
+                names = agents_for(entry.env_id, env_kwargs, reference_only=quick)
+                if quick and "random" not in names:
+                    names.append("random")
+                pairs = [(n, {}) for n in names]
+            else:
+                pairs = []
+                for name, kw in items:
+                    reason = why_not_applicable(name, entry.env_id, env_kwargs)
+                    if reason is None:
+                        pairs.append((name, kw))
+                        applied.add(name)
+                    else:
+                        reasons.setdefault(name, []).append(reason)
+            for name, kw in pairs:
+                config = _agent_config(name, kw)
+                for seed in entry.seeds or default_seeds:
+                    cells.append(Cell(entry.env_id, dict(env_kwargs), name, seed, kw, config,
+                                      episodes, max_steps, traits.primary_metric,
+                                      _requires_model(name)))
+    refused = {name: why for name, why in reasons.items() if name not in applied}
+    if refused:
+        raise AgentNotApplicableError("; ".join(
+            f"agent {name!r} applies to none of the selected envs: {'; '.join(dict.fromkeys(why))}"
+            for name, why in refused.items()))
+    return cells
+
+
+_CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _agent_config(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The agent's ``config()`` (what the store hashes); built once per (name, kwargs)."""
+    cache_key = (name, config_hash(kwargs))
+    if cache_key not in _CONFIGS:
+        config = dict(make_agent(name, **kwargs).config())
+        _CONFIGS[cache_key] = {**config, **{k: v for k, v in kwargs.items() if k not in config}}
+    return dict(_CONFIGS[cache_key])
+
+
+def _requires_model(name: str) -> bool:
+    return False if name.startswith("sb3:") else agent_spec(name).requires_model

@@ -1,0 +1,110 @@
+"""Experiments as data (bsuite-style): a TOML or YAML file that names what to run.
+
+```toml
+seeds = 5               # a count, a list [0, 3, 7], or "0-9"
+episodes = 1
+agents = ["random"]     # optional default for every env; else the registry's agents
+imports = []            # optional modules registering extra envs/agents
+
+[[envs]]
+id = "Paging-v0"
+configs = [{}, { prediction = "phase" }]   # or kwargs = {...} for one variant
+agents = ["lru", "random", { name = "marker", kwargs = {} }]
+seeds = [0, 1]          # optional per-env override
+```
+
+The YAML form has the same keys.  Unknown keys are errors, so a typo cannot silently
+change an experiment.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papergym.leaderboard.cells import EnvEntry, LeaderboardInputError, parse_seeds
+
+__all__ = ["Experiment", "load_experiment"]
+
+_TOP_KEYS = {"name", "seeds", "episodes", "agents", "envs", "imports", "quick", "max_steps"}
+_ENV_KEYS = {"id", "kwargs", "configs", "agents", "seeds"}
+
+
+@dataclass
+class Experiment:
+    name: str
+    entries: list[EnvEntry]
+    seeds: list[int] | None = None
+    episodes: int | None = None
+    agents: list[Any] | None = None
+    imports: list[str] = field(default_factory=list)
+    quick: bool | None = None
+    max_steps: int | None = None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    text = path.read_text()
+    if path.suffix == ".toml":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10
+            try:
+                import tomli as tomllib
+            except ImportError as exc:
+                raise LeaderboardInputError(
+                    f"{path}: reading TOML on Python 3.10 needs `pip install tomli` "
+                    "(or write the experiment as YAML)") from exc
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise LeaderboardInputError(f"{path}: not valid TOML ({exc})") from exc
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise LeaderboardInputError(f"{path}: not valid YAML ({exc})") from exc
+        return data if data is not None else {}
+    raise LeaderboardInputError(f"{path}: experiment files are .toml, .yaml or .yml")
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Parse and validate an experiment file (names are checked later, by the planner)."""
+    path = Path(path)
+    if not path.is_file():
+        raise LeaderboardInputError(f"{path}: no such experiment file")
+    data = _read(path)
+    if not isinstance(data, dict):
+        raise LeaderboardInputError(f"{path}: the top level must be a table/mapping")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise LeaderboardInputError(f"{path}: unknown keys {sorted(unknown)}; "
+                                    f"allowed: {sorted(_TOP_KEYS)}")
+    envs = data.get("envs")
+    if not envs or not isinstance(envs, list):
+        raise LeaderboardInputError(f"{path}: needs a non-empty list `envs` of tables with `id`")
+    entries = []
+    for i, env in enumerate(envs):
+        where = f"{path}: envs[{i}]"
+        if not isinstance(env, dict) or "id" not in env:
+            raise LeaderboardInputError(f"{where}: needs an `id`")
+        bad = set(env) - _ENV_KEYS
+        if bad:
+            raise LeaderboardInputError(f"{where}: unknown keys {sorted(bad)}; "
+                                        f"allowed: {sorted(_ENV_KEYS)}")
+        if "kwargs" in env and "configs" in env:
+            raise LeaderboardInputError(f"{where}: give `kwargs` or `configs`, not both")
+        configs = [env["kwargs"]] if "kwargs" in env else env.get("configs")
+        if configs is not None and not all(isinstance(c, dict) for c in configs):
+            raise LeaderboardInputError(f"{where}: `configs` must be a list of tables")
+        entries.append(EnvEntry(str(env["id"]), configs, env.get("agents"),
+                                parse_seeds(env["seeds"]) if "seeds" in env else None))
+    return Experiment(
+        name=str(data.get("name", path.stem)), entries=entries,
+        seeds=parse_seeds(data["seeds"]) if "seeds" in data else None,
+        episodes=int(data["episodes"]) if "episodes" in data else None,
+        agents=data.get("agents"), imports=list(data.get("imports", [])),
+        quick=data.get("quick"), max_steps=data.get("max_steps"))

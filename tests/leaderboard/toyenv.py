@@ -1,0 +1,128 @@
+"""Tiny deterministic envs and agents for the leaderboard tests.
+
+Importable (not in conftest) so process-pool and Ray workers can load them through the
+leaderboard's ``imports=`` option, the same way a user's own plugin module would be.
+
+``ToyHits-v0``: each step the env shows a noisy hint of a hidden target in
+``0..n_actions-1``; reward 1 for naming the target. ``ToyMisses-v0`` is the same game
+scored by misses (lower is better). ``ToyFaulty-v0`` is ToyHits with extra agents that
+crash or hang, for the failure tests.
+"""
+
+from __future__ import annotations
+
+import time
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.envs.registration import register, registry
+
+from papergym.agents.base import Agent, register_agent
+
+ENV_IDS = ("ToyHits-v0", "ToyMisses-v0")
+FAULTY_ID = "ToyFaulty-v0"
+
+
+class ToyHitsEnv(gym.Env):
+    """Guess the hidden target; ``info["metrics"]`` counts hits and misses."""
+
+    primary_metric = "hits"
+    higher_is_better = True
+    leaderboard_configs = ({},)
+    quick_kwargs = {"horizon": 6}
+
+    def __init__(self, n_actions: int = 4, horizon: int = 20, hint_noise: float = 0.3):
+        if n_actions < 2:
+            raise ValueError(f"n_actions must be >= 2, got {n_actions}")
+        self.n_actions, self.horizon, self.hint_noise = n_actions, horizon, hint_noise
+        self.observation_space = gym.spaces.Box(0.0, 1.0, (n_actions,), np.float32)
+        self.action_space = gym.spaces.Discrete(n_actions)
+
+    def _obs(self) -> np.ndarray:
+        hint = np.zeros(self.n_actions, np.float32)
+        shown = self.target if self.np_random.random() > self.hint_noise else \
+            int(self.np_random.integers(self.n_actions))
+        hint[shown] = 1.0
+        return hint
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.target = int(self.np_random.integers(self.n_actions))
+        self.t, self.hits = 0, 0
+        return self._obs(), {}
+
+    def model(self) -> int:
+        return self.target
+
+    def step(self, action):
+        if not self.action_space.contains(action):
+            raise gym.error.InvalidAction(f"action {action!r} not in {self.action_space}")
+        hit = int(action) == self.target
+        self.hits += hit
+        self.t += 1
+        self.target = int(self.np_random.integers(self.n_actions))
+        terminated = self.t >= self.horizon
+        info = {"regret": float(not hit)}
+        if terminated:
+            info["metrics"] = {"hits": float(self.hits), "misses": float(self.t - self.hits)}
+        return self._obs(), float(hit), terminated, False, info
+
+
+class ToyMissesEnv(ToyHitsEnv):
+    primary_metric = "misses"
+    higher_is_better = False
+    leaderboard_configs = ({}, {"hint_noise": 0.0})
+
+
+class HintFollower(Agent):
+    """Plays the hinted action."""
+
+    name = "toy_hint"
+
+    def act(self, observation, info):
+        return int(np.argmax(observation))
+
+
+class Oracle(Agent):
+    """Reads the target from the model, then follows hints (the target moves)."""
+
+    name = "toy_oracle"
+    requires_model = True
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        self.first = env_model
+
+    def act(self, observation, info):
+        action, self.first = (self.first if self.first is not None
+                              else int(np.argmax(observation))), None
+        return action
+
+
+class Crash(Agent):
+    name = "toy_crash"
+
+    def act(self, observation, info):
+        raise RuntimeError("toy_crash always fails")
+
+
+class Hang(Agent):
+    name = "toy_hang"
+
+    def act(self, observation, info):
+        while True:  # the leaderboard's per-cell timeout must stop this
+            time.sleep(0.05)
+
+
+def register_toys() -> None:
+    for env_id, cls in (("ToyHits-v0", "ToyHitsEnv"), ("ToyMisses-v0", "ToyMissesEnv"),
+                        (FAULTY_ID, "ToyHitsEnv")):
+        if env_id not in registry:
+            register(id=env_id, entry_point=f"tests.leaderboard.toyenv:{cls}")
+    register_agent("toy_hint", HintFollower, ENV_IDS + (FAULTY_ID,))
+    register_agent("toy_oracle", Oracle, ENV_IDS + (FAULTY_ID,), reference=True)
+    register_agent("toy_crash", Crash, FAULTY_ID)
+    register_agent("toy_hang", Hang, FAULTY_ID)
+
+
+register_toys()

@@ -1,0 +1,256 @@
+"""The spine on its own: agent registry, runner, results store, wrappers, CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import papergym
+from papergym.agents.base import (
+    Agent,
+    AgentNotApplicableError,
+    UnknownAgentError,
+    make_agent,
+    register_agent,
+    why_not_applicable,
+)
+from papergym.cli import main, parse_kwargs
+from papergym.results import CellResult, ResultsStore, ResultsStoreError
+from papergym.runner import agent_seed
+from papergym.wrappers import RecordMetrics, sb3_wrap, unflatten_action
+from tests.toy_envs import register_toys
+
+register_toys()
+MASKED, DICT_ACTION = "papergym_test/MaskedToy-v0", "papergym_test/DictActionToy-v0"
+
+
+class Oracle(Agent):
+    """Reads the target from the model: one guess per episode."""
+
+    name = "toy-oracle"
+    requires_model = True
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        assert env_model is not None
+        self.target = env_model["target"]
+
+    def act(self, observation, info):
+        return self.target
+
+
+class Peeker(Agent):
+    """Tries to read the model without declaring requires_model."""
+
+    name = "toy-peeker"
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        self.got_model = env_model
+
+    def act(self, observation, info):
+        assert self.got_model is None
+        return int(np.flatnonzero(info["action_mask"])[0])
+
+
+register_agent("toy-oracle", Oracle, [MASKED])
+register_agent("toy-peeker", Peeker, [MASKED],
+               applies_to=lambda env_id, kw: None if kw.get("n", 4) <= 6 else "n > 6 unsupported")
+
+
+# ----------------------------------------------------------------- registry
+
+
+def test_unknown_agent_lists_close_matches():
+    with pytest.raises(UnknownAgentError, match="did you mean toy-oracle"):
+        make_agent("toy-oracel")
+
+
+def test_applicability_by_id_and_by_kwargs():
+    assert why_not_applicable("toy-oracle", MASKED) is None
+    assert "applies to" in why_not_applicable("toy-oracle", DICT_ACTION)
+    assert why_not_applicable("toy-peeker", MASKED, {"n": 8}) == "n > 6 unsupported"
+    with pytest.raises(AgentNotApplicableError, match="n > 6"):
+        papergym.run(MASKED, "toy-peeker", seeds=1, n=8)
+    assert {"toy-oracle", "toy-peeker", "random"} <= set(papergym.agents_for(MASKED))
+    assert "toy-peeker" not in papergym.agents_for(MASKED, {"n": 8})
+
+
+def test_register_agent_rejects_bad_names():
+    with pytest.raises(ValueError, match="agent name"):
+        register_agent("sb3:x", Oracle, "*")
+
+
+# ----------------------------------------------------------------- runner
+
+
+def test_model_only_for_agents_that_declare_it():
+    oracle = papergym.run(MASKED, "toy-oracle", seeds=3)
+    assert [r.metrics["guesses"] for r in oracle] == [1.0, 1.0, 1.0]
+    peeker = papergym.run(MASKED, "toy-peeker", seeds=3, n=5)
+    assert all(1 <= r.metrics["guesses"] <= 5 for r in peeker)
+
+
+def test_runner_is_deterministic_and_seeds_differ():
+    a = papergym.run(MASKED, "random", seeds=[0, 1, 2, 3, 4, 5], episodes=2, n=6)
+    b = papergym.run(MASKED, "random", seeds=[0, 1, 2, 3, 4, 5], episodes=2, n=6)
+    assert [r.metrics for r in a] == [r.metrics for r in b]
+    assert [(r.seed, r.episode) for r in a][:3] == [(0, 0), (0, 1), (1, 0)]
+    assert len({r.metrics["guesses"] for r in a}) > 1
+    assert agent_seed(0, 0) != agent_seed(0, 1) != agent_seed(1, 0)
+
+
+def test_runner_records_regret_and_return_curves():
+    (r,) = papergym.run(MASKED, "random", seeds=[3], n=6)
+    steps = int(r.metrics["episode_length"])
+    assert r.metrics["cumulative_regret"] == steps - 1
+    assert r.regret_curve[-1] == (steps, steps - 1.0)
+    assert r.return_curve[-1] == (steps, 1.0)
+
+
+def test_runner_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="episodes"):
+        papergym.run(MASKED, "random", seeds=1, episodes=0)
+    with pytest.raises(ValueError, match="seeds"):
+        papergym.run(MASKED, "random", seeds=[])
+
+
+def test_agent_instance_is_copied_per_seed():
+    agent = Oracle()
+    papergym.run(MASKED, agent, seeds=2)
+    assert not hasattr(agent, "target")
+
+
+# ----------------------------------------------------------------- results store
+
+
+def cell(seed: int, value: float = 1.0, **kw) -> CellResult:
+    return CellResult(env_id=MASKED, env_kwargs={"n": 4}, agent="random", agent_config={},
+                      seed=seed, episodes=[{"guesses": value}], primary_metric="guesses",
+                      primary_value=value, **kw)
+
+
+def test_store_is_idempotent_and_force_replaces(tmp_path):
+    path = tmp_path / "r.sqlite"
+    with ResultsStore(path) as store:
+        assert store.put(cell(0, 1.0)) is True
+        assert store.put(cell(0, 2.0)) is False
+        assert [c.primary_value for c in store.cells()] == [1.0]
+        assert store.put(cell(0, 3.0), replace=True) is True
+        assert [c.primary_value for c in store.cells()] == [3.0]
+        store.put(cell(1, status="failed", error="boom"))
+        assert store.has(cell(1).key) and len(store) == 2
+    with ResultsStore(path) as store:  # reopen: persisted, WAL mode
+        assert [c.status for c in store.cells(status="failed")] == ["failed"]
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_store_key_depends_on_kwargs_and_agent_config():
+    base = cell(0).key
+    other = CellResult(env_id=MASKED, env_kwargs={"n": 5}, agent="random", agent_config={}, seed=0).key
+    tuned = CellResult(env_id=MASKED, env_kwargs={"n": 4}, agent="random",
+                       agent_config={"eps": 0.1}, seed=0).key
+    assert len({base, other, tuned}) == 3
+
+
+def test_store_refuses_foreign_and_corrupted_files(tmp_path):
+    foreign = tmp_path / "foreign.sqlite"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE users (name TEXT)")
+    db.commit()
+    db.close()
+    before = foreign.read_bytes()
+    with pytest.raises(ResultsStoreError, match="foreign.sqlite.*not a papergym results store"):
+        ResultsStore(foreign)
+    assert foreign.read_bytes() == before
+
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ResultsStoreError, match="garbage.sqlite"):
+        ResultsStore(garbage)
+    assert garbage.read_bytes() == b"this is not a database" * 100
+
+
+# ----------------------------------------------------------------- wrappers
+
+
+def test_record_metrics_adds_episode_info():
+    env = RecordMetrics(gym.make(MASKED, n=3))
+    obs, info = env.reset(seed=0)
+    target = env.unwrapped.model()["target"]
+    for a in [x for x in range(3) if x != target] + [target]:
+        obs, reward, terminated, truncated, info = env.step(a)
+    assert terminated and info["episode"]["r"] == 1.0 and info["episode"]["l"] == 3
+    assert info["episode"]["guesses"] == 3.0 and info["episode"]["cumulative_regret"] == 2.0
+
+
+def test_sb3_wrap_flattens_dict_observation_and_exposes_masks():
+    env = sb3_wrap(gym.make(MASKED, n=4))
+    assert isinstance(env.observation_space, gym.spaces.Box)
+    assert env.observation_space.dtype == np.float32
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert env.action_masks().tolist() == [True] * 4
+    env.step(2)
+    assert env.action_masks().tolist() == [True, True, False, True]
+
+
+def test_sb3_wrap_flattens_dict_actions_and_back():
+    env = sb3_wrap(gym.make(DICT_ACTION))
+    assert env.action_space == gym.spaces.MultiDiscrete([3, 2, 2])
+    env.reset(seed=0)
+    _, reward, *_ = env.step(np.array([2, 1, 0]))
+    assert reward == 3.0 + 1.0  # arm index 2 of Discrete(3, start=1) is 3
+    space = gym.make(DICT_ACTION).action_space
+    action = unflatten_action(space, np.array([0, 1, 1]))
+    assert action["arm"] == 1 and action["flags"].tolist() == [1, 1] and space.contains(action)
+    dqn_env = sb3_wrap(gym.make(DICT_ACTION), discrete_actions=True)
+    assert dqn_env.action_space == gym.spaces.Discrete(12)
+
+
+def test_maskable_ppo_learns_through_adapter():
+    """A few hundred MaskablePPO steps, then the adapter plays only legal moves."""
+    from sb3_contrib import MaskablePPO
+
+    from papergym.agents.base import SB3Agent
+
+    model = MaskablePPO("MlpPolicy", sb3_wrap(gym.make(MASKED, n=4)), n_steps=64, batch_size=32,
+                        seed=0, device="cpu")
+    model.learn(256)
+    results = papergym.run(MASKED, SB3Agent(model), seeds=5, n=4)
+    assert all(1 <= r.metrics["guesses"] <= 4 for r in results)  # never an illegal guess
+
+
+# ----------------------------------------------------------------- CLI
+
+
+def test_parse_kwargs():
+    assert parse_kwargs(["k=8", "p=phase", "noise=0.1", "flag=True"]) == {
+        "k": 8, "p": "phase", "noise": 0.1, "flag": True}
+
+
+def test_cli_unknown_env_exits_2_with_close_match(capsys):
+    assert main(["run", "Pagin-v0", "lru"]) == 2
+    assert "did you mean Paging-v0" in capsys.readouterr().err
+
+
+def test_cli_unknown_agent_and_bad_kw_exit_2(capsys):
+    assert main(["run", "Paging-v0", "lruu"]) == 2
+    assert "unknown agent 'lruu'" in capsys.readouterr().err
+    assert main(["run", "Paging-v0", "random", "--kw", "k"]) == 2
+    assert "key=value" in capsys.readouterr().err
+
+
+def test_cli_list_and_run_print_tables():
+    out = subprocess.run([sys.executable, "-m", "papergym.cli", "list"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "Paging-v0" in out and "lru" in out
+    out = subprocess.run([sys.executable, "-m", "papergym.cli", "run", "Paging-v0", "lru",
+                          "--seeds", "2", "--kw", "horizon=200"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "competitive_ratio" in out and "mean" in out
