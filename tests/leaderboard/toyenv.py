@@ -11,6 +11,7 @@ crash or hang, for the failure tests.
 
 from __future__ import annotations
 
+import os
 import time
 
 import gymnasium as gym
@@ -114,6 +115,13 @@ class Hang(Agent):
             time.sleep(0.05)
 
 
+class Die(Agent):
+    name = "toy_die"
+
+    def act(self, observation, info):
+        os._exit(3)  # kills its worker process: only pool/Ray tests may use it
+
+
 def register_toys() -> None:
     for env_id, cls in (("ToyHits-v0", "ToyHitsEnv"), ("ToyMisses-v0", "ToyMissesEnv"),
                         (FAULTY_ID, "ToyHitsEnv")):
@@ -123,6 +131,7 @@ def register_toys() -> None:
     register_agent("toy_oracle", Oracle, ENV_IDS + (FAULTY_ID,), reference=True)
     register_agent("toy_crash", Crash, FAULTY_ID)
     register_agent("toy_hang", Hang, FAULTY_ID)
+    register_agent("toy_die", Die, FAULTY_ID)
 
 
 register_toys()

@@ -1,0 +1,163 @@
+"""``run_leaderboard``: plan the cells, run the missing ones, rank, and write the reports.
+
+>>> from papergym.leaderboard import run_leaderboard
+>>> result = run_leaderboard(quick=True)          # every env, reference agents, 3 seeds
+>>> result = run_leaderboard(envs=["Paging-v0"], agents=["lru", "random"], seeds=10)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papergym.agents.base import config_hash
+from papergym.leaderboard.aggregate import Board, aggregate
+from papergym.leaderboard.cells import (
+    QUICK_SEEDS,
+    Cell,
+    EnvEntry,
+    import_plugins,
+    parse_seeds,
+    plan_cells,
+)
+from papergym.leaderboard.execute import ExecutionStats, execute
+from papergym.leaderboard.experiment import load_experiment
+from papergym.results import DEFAULT_PATH, ResultsStore
+
+__all__ = ["LeaderboardResult", "run_leaderboard", "plan"]
+
+DEFAULT_MARKDOWN = Path("results") / "LEADERBOARD.md"
+DEFAULT_PLOTS = Path("results") / "plots"
+
+
+@dataclass
+class LeaderboardResult:
+    cells: list[Cell]
+    stats: ExecutionStats
+    boards: list[Board]
+    markdown_path: Path | None = None
+    plot_paths: dict[str, Path] = field(default_factory=dict)
+
+
+def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[Any] | None = None,
+         seeds: int | str | Sequence[int] | None = None, *, episodes: int | None = None,
+         quick: bool = False, experiment: str | Path | None = None,
+         max_steps: int | None = None, imports: Sequence[str] = ()) -> tuple[list[Cell], list[str]]:
+    """The cells a leaderboard run covers, and the plugin modules workers must import.
+
+    ``envs`` items are ids or ``{"id": ..., "kwargs"/"configs": ...}``; an experiment
+    file gives the defaults, explicit arguments override it.
+    """
+    imports = list(imports)
+    entries = None
+    if experiment is not None:
+        exp = load_experiment(experiment)
+        imports += [m for m in exp.imports if m not in imports]
+        import_plugins(imports)
+        entries = exp.entries
+        agents = agents if agents is not None else exp.agents
+        seeds = seeds if seeds is not None else exp.seeds
+        episodes = episodes if episodes is not None else exp.episodes
+        quick = quick or bool(exp.quick)
+        max_steps = max_steps if max_steps is not None else exp.max_steps
+    import_plugins(imports)
+    if envs is not None:
+        entries = [EnvEntry(e) if isinstance(e, str) else
+                   EnvEntry(e["id"], e.get("configs") or ([e["kwargs"]] if "kwargs" in e else None),
+                            e.get("agents"))
+                   for e in envs]
+    cells = plan_cells(entries, agents=agents,
+                       seeds=parse_seeds(seeds) if seeds is not None else QUICK_SEEDS,
+                       episodes=episodes or 1, quick=quick, max_steps=max_steps)
+    return cells, imports
+
+
+class _Progress:
+    """done/total with ETA on a rich progress bar; a no-op when disabled."""
+
+    def __init__(self, total: int, enabled: bool, console=None):
+        self.bar = None
+        if enabled and total:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                                TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
+                                console=console, transient=False)
+            self.task = self.bar.add_task("cells", total=total, last="")
+            self.bar.start()
+
+    def __call__(self, cell: Cell, result) -> None:
+        if self.bar is not None:
+            note = "stored" if result is None else result.status
+            self.bar.update(self.task, advance=1, last=f"{cell.label()}: {note}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, last="")
+            self.bar.stop()
+
+
+def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None = None,
+                    quick: bool = False, experiment: str | Path | None = None,
+                    store: str | Path | ResultsStore = DEFAULT_PATH, backend: str = "local",
+                    workers: int | None = None, force: bool = False,
+                    timeout: float | None = 600.0, max_steps: int | None = None,
+                    imports: Sequence[str] = (), run: bool = True, progress: bool = False,
+                    markdown: str | Path | None = DEFAULT_MARKDOWN,
+                    plots: str | Path | None = DEFAULT_PLOTS, console=None) -> LeaderboardResult:
+    """Run a leaderboard and rank it.
+
+    Cells already in ``store`` are skipped (``force`` reruns them); each finished cell is
+    stored at once, so an interrupted run resumes where it stopped.  ``run=False`` only
+    ranks what is stored.  The boards cover exactly the planned cells; ``markdown`` and
+    ``plots`` (a folder) are written unless ``None``.
+    """
+    cells, imports = plan(envs, agents, seeds, episodes=episodes, quick=quick,
+                          experiment=experiment, max_steps=max_steps, imports=imports)
+    owned = not isinstance(store, ResultsStore)
+    db = ResultsStore(store) if owned else store
+    try:
+        if run:
+            bar = _Progress(len(cells), progress, console)
+            try:
+                stats = execute(cells, db, backend=backend, workers=workers, force=force,
+                                timeout=timeout, imports=imports, on_done=bar)
+            finally:
+                bar.close()
+        else:
+            stats = ExecutionStats(planned=len(cells))
+        keys = {c.key for c in cells}
+        order = {(c.env_id, c.key.env_kwargs_hash): i for i, c in reversed(list(enumerate(cells)))}
+        boards = sorted(aggregate(db.cells(), keys=keys),
+                        key=lambda b: order.get((b.env_id, config_hash(b.env_kwargs)), 0))
+    finally:
+        if owned:
+            db.close()
+    result = LeaderboardResult(cells, stats, boards)
+    if plots is not None and boards:
+        from papergym.leaderboard.report import write_plots
+
+        result.plot_paths = write_plots(boards, plots)
+    if markdown is not None and boards:
+        from papergym.leaderboard.report import write_markdown
+
+        md = Path(markdown)
+        links = {slug: _relative(p, md.parent) for slug, p in result.plot_paths.items()}
+        result.markdown_path = write_markdown(boards, md, plots=links)
+    return result
+
+
+def _relative(path: Path, start: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(path, start)).as_posix()

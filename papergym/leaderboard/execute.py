@@ -1,0 +1,193 @@
+"""Running cells: in this process, on a local process pool, or as Ray tasks.
+
+Workers only compute; the driver (this process) writes every finished cell to the
+results store, one transaction per cell, so a Ray cluster needs no shared disk and a
+killed run loses at most the cells in flight.  Before a cell is handed to a worker the
+driver checks the store again, so two runs sharing a database rarely repeat work, and
+``INSERT OR IGNORE`` makes the rare race harmless.
+
+A cell that raises or runs past ``timeout`` seconds becomes a ``failed`` row carrying
+the error text; the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from papergym.leaderboard.cells import Cell, import_plugins
+from papergym.results import CellResult, ResultsStore
+
+__all__ = ["run_cell", "execute", "ExecutionStats", "CellTimeout"]
+
+ERROR_CHARS = 4000  # the tail of a traceback kept in a failed row
+
+
+class CellTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`CellTimeout` in this thread after ``seconds`` (SIGALRM; main thread
+    only, which is where pool and Ray workers run tasks).  Elsewhere: no limit here, the
+    driver-side guard of the Ray backend still applies."""
+    usable = (seconds and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise CellTimeout(f"timed out after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def failed_result(cell: Cell, error: str, wall_time: float = 0.0) -> CellResult:
+    return CellResult(cell.env_id, cell.env_kwargs, cell.agent, cell.agent_config, cell.seed,
+                      status="failed", error=error[-ERROR_CHARS:],
+                      primary_metric=cell.primary_metric, requires_model=cell.requires_model,
+                      wall_time=wall_time, finished_at=time.time())
+
+
+def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = ()) -> CellResult:
+    """Run one cell through :func:`papergym.run`; never raises for the cell's own errors."""
+    import papergym
+
+    start = time.perf_counter()
+    try:
+        import_plugins(imports)
+        with _deadline(timeout):
+            episodes = papergym.run(cell.env_id, cell.agent, seeds=[cell.seed],
+                                    episodes=cell.episodes, agent_kwargs=cell.agent_kwargs,
+                                    max_steps=cell.max_steps, **cell.env_kwargs)
+    except CellTimeout as exc:
+        return failed_result(cell, str(exc), time.perf_counter() - start)
+    except Exception:  # noqa: BLE001 - any agent/env error becomes the cell's failure row
+        return failed_result(cell, traceback.format_exc(), time.perf_counter() - start)
+    wall = time.perf_counter() - start
+    values = [r.metrics.get(cell.primary_metric) for r in episodes]
+    if any(v is None for v in values):
+        return failed_result(cell, f"the env's info['metrics'] has no primary metric "
+                                   f"{cell.primary_metric!r} (has {sorted(episodes[0].metrics)})",
+                             wall)
+    return CellResult(cell.env_id, cell.env_kwargs, cell.agent, cell.agent_config, cell.seed,
+                      episodes=[r.as_dict() for r in episodes],
+                      primary_metric=cell.primary_metric,
+                      primary_value=float(np.mean(values)), requires_model=cell.requires_model,
+                      wall_time=wall, finished_at=time.time(), papergym_version=papergym.__version__)
+
+
+@dataclass
+class ExecutionStats:
+    planned: int = 0
+    skipped: int = 0  # already stored (resume)
+    ran: int = 0
+    written: int = 0  # rows this run wrote (a parallel run may have written the rest)
+    failed: int = 0
+
+
+def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local",
+            workers: int | None = None, force: bool = False, timeout: float | None = 600.0,
+            imports: Sequence[str] = (), on_done: Callable[[Cell, CellResult | None], None] | None = None,
+            ) -> ExecutionStats:
+    """Run the cells not yet stored (all with ``force``) and store each result.
+
+    ``backend``: ``"local"`` (a process pool of ``workers``, default the core count; one
+    worker runs in this process) or ``"ray"``.  ``on_done(cell, result)`` is called per
+    cell, with ``None`` for a skipped one (the progress bar).
+    """
+    stats = ExecutionStats(planned=len(cells))
+    done = on_done or (lambda cell, result: None)
+    todo = []
+    for cell in cells:
+        if not force and store.has(cell.key):
+            stats.skipped += 1
+            done(cell, None)
+        else:
+            todo.append(cell)
+
+    def still_needed(cell: Cell) -> bool:
+        if force or not store.has(cell.key):
+            return True
+        stats.skipped += 1
+        done(cell, None)
+        return False
+
+    def finish(cell: Cell, result: CellResult) -> None:
+        stats.ran += 1
+        stats.failed += result.status == "failed"
+        stats.written += store.put(result, replace=force)
+        done(cell, result)
+
+    if backend == "ray":
+        from papergym.leaderboard.ray_backend import run_ray
+
+        run_ray(todo, still_needed, finish, timeout=timeout, imports=imports)
+    elif backend == "local":
+        n = workers or os.cpu_count() or 1
+        if n <= 1 or len(todo) <= 1:
+            for cell in todo:
+                if still_needed(cell):
+                    finish(cell, run_cell(cell, timeout, imports))
+        else:
+            _run_pool(todo, n, still_needed, finish, timeout, imports)
+    else:
+        raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+    return stats
+
+
+def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout, imports) -> None:
+    """A spawn-context process pool with a bounded queue (so the store is re-checked
+    just before each cell starts).  A worker that dies (segfault, ``os._exit``, OOM
+    kill) breaks the whole pool: the cells then in flight are re-run one by one, each in
+    a pool of its own, so only the culprit gets a ``failed`` row."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    queue = list(reversed(todo))
+    suspects: list[Cell] = []
+    while queue:
+        in_flight: dict = {}
+        pool = ProcessPoolExecutor(workers, mp_context=spawn)
+        try:
+            while queue or in_flight:
+                while queue and len(in_flight) < 2 * workers:
+                    cell = queue.pop()
+                    if still_needed(cell):
+                        in_flight[pool.submit(run_cell, cell, timeout, imports)] = cell
+                if not in_flight:
+                    continue
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    result = future.result()  # BrokenProcessPool: see below
+                    finish(in_flight.pop(future), result)
+        except BrokenProcessPool:
+            suspects += in_flight.values()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    for cell in suspects:
+        with ProcessPoolExecutor(1, mp_context=spawn) as solo:
+            try:
+                result = solo.submit(run_cell, cell, timeout, imports).result()
+            except BrokenProcessPool:
+                result = failed_result(cell, "the worker process died while running this "
+                                             "cell (a crash, os._exit or out of memory)")
+        finish(cell, result)
