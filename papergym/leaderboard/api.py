@@ -15,6 +15,7 @@ from typing import Any
 from papergym.agents.base import config_hash
 from papergym.leaderboard.aggregate import Board, aggregate
 from papergym.leaderboard.cells import (
+    DEFAULT_SEEDS,
     QUICK_SEEDS,
     Cell,
     EnvEntry,
@@ -64,12 +65,14 @@ def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[An
         max_steps = max_steps if max_steps is not None else exp.max_steps
     import_plugins(imports)
     if envs is not None:
-        entries = [EnvEntry(e) if isinstance(e, str) else
-                   EnvEntry(e["id"], e.get("configs") or ([e["kwargs"]] if "kwargs" in e else None),
-                            e.get("agents"))
-                   for e in envs]
-    cells = plan_cells(entries, agents=agents,
-                       seeds=parse_seeds(seeds) if seeds is not None else QUICK_SEEDS,
+        entries = []
+        for e in envs:
+            e = {"id": e} if isinstance(e, str) else dict(e)
+            configs = e.get("configs") or ([e["kwargs"]] if "kwargs" in e else None)
+            entries.append(EnvEntry(e["id"].removeprefix("papergym:"), configs, e.get("agents")))
+    if seeds is None:
+        seeds = QUICK_SEEDS if quick else DEFAULT_SEEDS
+    cells = plan_cells(entries, agents=agents, seeds=parse_seeds(seeds),
                        episodes=episodes or 1, quick=quick, max_steps=max_steps)
     return cells, imports
 
@@ -113,12 +116,14 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
                     workers: int | None = None, force: bool = False,
                     timeout: float | None = 600.0, max_steps: int | None = None,
                     imports: Sequence[str] = (), run: bool = True, progress: bool = False,
+                    address: str | None = None,
                     markdown: str | Path | None = DEFAULT_MARKDOWN,
                     plots: str | Path | None = DEFAULT_PLOTS, console=None) -> LeaderboardResult:
     """Run a leaderboard and rank it.
 
     Cells already in ``store`` are skipped (``force`` reruns them); each finished cell is
-    stored at once, so an interrupted run resumes where it stopped.  ``run=False`` only
+    stored at once, so an interrupted run resumes where it stopped.  ``address``: the
+    Ray cluster for ``backend="ray"``.  ``run=False`` only
     ranks what is stored.  The boards cover exactly the planned cells; ``markdown`` and
     ``plots`` (a folder) are written unless ``None``.
     """
@@ -131,7 +136,8 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
             bar = _Progress(len(cells), progress, console)
             try:
                 stats = execute(cells, db, backend=backend, workers=workers, force=force,
-                                timeout=timeout, imports=imports, on_done=bar)
+                                timeout=timeout, imports=imports, on_done=bar,
+                                address=address)
             finally:
                 bar.close()
         else:

@@ -31,9 +31,10 @@ from papergym.envs import papergym_env_ids
 from papergym.results import CellKey
 
 __all__ = ["Cell", "EnvTraits", "UnknownEnvError", "LeaderboardInputError", "env_traits",
-           "plan_cells", "parse_seeds", "import_plugins", "QUICK_SEEDS"]
+           "plan_cells", "parse_seeds", "import_plugins", "QUICK_SEEDS", "DEFAULT_SEEDS"]
 
 QUICK_SEEDS = 3
+DEFAULT_SEEDS = 5
 
 
 class LeaderboardInputError(ValueError):
@@ -83,6 +84,7 @@ def import_plugins(modules: Iterable[str]) -> None:
 
 
 def check_env_id(env_id: str) -> None:
+    """UnknownEnvError listing close matches unless ``env_id`` is registered."""
     if env_id in registry:
         return
     known = papergym_env_ids() + sorted(set(registry) - set(papergym_env_ids()))
@@ -206,7 +208,7 @@ def plan_cells(entries: Sequence[EnvEntry] | None = None, *, agents=None, seeds=
     refused = {name: why for name, why in reasons.items() if name not in applied}
     if refused:
         raise AgentNotApplicableError("; ".join(
-            f"agent {name!r} applies to none of the selected envs: {'; '.join(dict.fromkeys(why))}"
+            f"agent {name!r} refused: {'; '.join(dict.fromkeys(why))}"
             for name, why in refused.items()))
     return cells
 

@@ -107,12 +107,12 @@ class ExecutionStats:
 def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local",
             workers: int | None = None, force: bool = False, timeout: float | None = 600.0,
             imports: Sequence[str] = (), on_done: Callable[[Cell, CellResult | None], None] | None = None,
-            ) -> ExecutionStats:
+            address: str | None = None) -> ExecutionStats:
     """Run the cells not yet stored (all with ``force``) and store each result.
 
     ``backend``: ``"local"`` (a process pool of ``workers``, default the core count; one
     worker runs in this process) or ``"ray"``.  ``on_done(cell, result)`` is called per
-    cell, with ``None`` for a skipped one (the progress bar).
+    cell, with ``None`` for a skipped one (the progress bar).  ``address``: Ray's.
     """
     stats = ExecutionStats(planned=len(cells))
     done = on_done or (lambda cell, result: None)
@@ -140,7 +140,7 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
     if backend == "ray":
         from papergym.leaderboard.ray_backend import run_ray
 
-        run_ray(todo, still_needed, finish, timeout=timeout, imports=imports)
+        run_ray(todo, still_needed, finish, timeout=timeout, imports=imports, address=address)
     elif backend == "local":
         n = workers or os.cpu_count() or 1
         if n <= 1 or len(todo) <= 1:

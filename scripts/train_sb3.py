@@ -1,0 +1,38 @@
+#!/usr/bin/env python
+"""Train a Stable-Baselines3 agent on a papergym env, with W&B logging.
+
+    python scripts/train_sb3.py --env Paging-v0 --algo MaskablePPO --steps 50000 --seed 0
+    python scripts/train_sb3.py --env Paging-v0 --algo PPO --steps 20000 --kw k=8 \
+        --wandb-mode online --project my-project
+
+Algorithms: PPO, A2C, DQN (discrete actions), MaskablePPO (envs that mask actions).
+W&B runs offline unless ``--wandb-mode online`` (``wandb sync wandb/offline-run-*``
+uploads an offline run).  The model is saved to
+``models/<env>__<algo>__seed<seed>.zip`` with a ``.json`` sidecar naming the algorithm;
+rank it against the papers' agents with
+
+    papergym leaderboard --envs Paging-v0 --agents sb3:models/Paging-v0__PPO__seed0.zip random
+
+``papergym train`` is this same entry point; the steps (env, W&B, model, learn, save,
+evaluate) read top to bottom in ``papergym/leaderboard/train.py``, where the argument
+dataclass ``TrainArgs`` lives.
+"""
+
+import argparse
+import sys
+
+from papergym.leaderboard.train import TrainArgs, add_arguments, args_from_namespace, train
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser, TrainArgs)
+    args = args_from_namespace(parser.parse_args(argv), TrainArgs)
+    path = train(args)
+    print(f"saved {path}")
+    print(f"rank it: papergym leaderboard --envs {args.env} --agents sb3:{path} random")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
