@@ -29,6 +29,17 @@ def register_envs() -> None:
     # -- paging: "Paging with Succinct Predictions" (ICML 2023)
     _register("paging", "Paging with Succinct Predictions (ICML 2023, arXiv 2210.02775)",
               "Paging-v0", "papergym.envs.paging.paging:PagingEnv")
+    # -- coding: "Minimum Entropy Coupling with Bottleneck" (NeurIPS 2024)
+    coding = "Minimum Entropy Coupling with Bottleneck (NeurIPS 2024, arXiv 2410.21666)"
+    mcg = "papergym.envs.coding.mcg:MarkovCodingGameEnv"
+    _register("coding", coding, "MarkovCodingGame-v0", mcg)
+    _register("coding", coding, "MarkovCodingGameCompress4-v0", mcg, kwargs={"compression": 4.0})
+    _register("coding", coding, "MarkovCodingGameCompress16-v0", mcg,
+              kwargs={"compression": 16.0})
+    _register("coding", coding, "MarkovCodingGameSmall-v0", mcg,
+              kwargs={"message_size": 64, "grid": "4x4", "compression": 2.0, "max_steps": 20})
+    _register("coding", coding, "MarkovCodingGameLarge-v0", mcg,
+              kwargs={"grid": "10x10", "compression": 2.0, "max_steps": 80})
 
 
 def papergym_env_ids() -> list[str]:
