@@ -135,10 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent-kw", nargs="*", metavar="KEY=VALUE", help="agent keyword arguments")
     p.set_defaults(func=_cmd_run)
 
-    try:  # TEMP until the leaderboard lands
-        from papergym.leaderboard.cli import add_leaderboard_parser, add_train_parser
-    except ImportError:
-        return parser
+    from papergym.leaderboard.cli import add_leaderboard_parser, add_train_parser
+
     add_leaderboard_parser(sub)
     add_train_parser(sub)
     return parser
