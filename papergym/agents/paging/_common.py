@@ -1,0 +1,48 @@
+"""What every paging agent shares: fill a free slot while there is one, else evict.
+
+All agents read the env's documented ``info`` keys (``pages``, ``load_time``,
+``last_use``, ``bits``, ``t``, ``phase_start``, ``action_mask``): everything there is
+information an online algorithm has at the current fault.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from papergym.agents.base import Agent
+
+PAPER = ("Antoniadis, Boyar, Eliáš, Favrholdt, Hoeksma, Larsen, Polak, Simon: "
+         "Paging with Succinct Predictions, ICML 2023, arXiv 2210.02775")
+
+
+class PagingAgent(Agent):
+    """Base of the paging agents: :meth:`act` fills the lowest free slot while the cache is
+    not full (every algorithm here is lazy: it evicts only when it must), else returns
+    :meth:`evict`'s choice of an occupied slot."""
+
+    def act(self, observation, info):
+        pages = info["pages"]
+        if pages.min() < 0:
+            return int(np.argmin(pages >= 0))  # the first free slot
+        return int(self.evict(observation, info))
+
+    def evict(self, observation, info) -> int:
+        raise NotImplementedError
+
+
+def marked(info) -> np.ndarray:
+    """Cached pages requested in the current phase (Marker's marks): the k-distinct-pages
+    phase partition is computable online, and ``info["phase_start"]`` is its latest start."""
+    return info["last_use"] >= info["phase_start"]
+
+
+def prediction_is(kind: str):
+    """``applies_to`` check: the agent needs ``prediction=kind``."""
+
+    def check(env_id, env_kwargs):
+        got = env_kwargs.get("prediction", "discard")
+        if got != kind:
+            return f"needs prediction={kind!r} bits, the env gives prediction={got!r}"
+        return None
+
+    return check

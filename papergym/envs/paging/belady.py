@@ -1,0 +1,87 @@
+"""Belady's offline optimum (Furthest-in-the-Future, FitF) in O(T log k).
+
+FitF evicts, at each fault with a full cache, the cached page whose next request is
+furthest in the future; it minimises the number of faults (Belady 1966).  Besides the
+fault count, the run yields the paper's *discard* bits: the bit of request ``t`` is 1 when
+FitF evicts page ``seq[t]`` before its next request, or when the page is never requested
+again (Antoniadis et al., ICML 2023, arXiv 2210.02775, the definition of discard
+predictions with the fixed optimal algorithm being FitF).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BeladyRun", "belady", "next_use"]
+
+
+def next_use(seq: np.ndarray) -> np.ndarray:
+    """``next_use[t]``: index of the next request of page ``seq[t]`` after ``t``.
+
+    A page that is never requested again gets ``T + t`` (unique, and larger than every
+    real index), so "never again" ranks furthest and ties break deterministically.
+    """
+    seq = np.asarray(seq, dtype=np.int64)
+    T = len(seq)
+    out = T + np.arange(T, dtype=np.int64)
+    order = np.argsort(seq, kind="stable")
+    same = seq[order[:-1]] == seq[order[1:]]
+    out[order[:-1][same]] = order[1:][same]
+    return out
+
+
+@dataclass(frozen=True)
+class BeladyRun:
+    faults: int
+    discard_bits: np.ndarray  # int8, one per request
+
+
+def belady(seq: np.ndarray, k: int) -> BeladyRun:
+    """Run FitF with a cache of ``k`` pages on ``seq`` (starting empty).
+
+    A max-heap keyed by next-use time holds the cached pages.  A hit raises its page's
+    key; instead of a decrease-key, the new key is pushed and the stale entry is skipped
+    when popped (an entry is live iff it equals its page's current key, which is unique
+    because next-use times are request indices).  The heap is rebuilt from the ``k``
+    live keys whenever it grows past ``4k + 16`` entries, so it stays O(k) and every
+    operation costs O(log k): O(T log k) in all.
+    """
+    seq = np.asarray(seq, dtype=np.int64)
+    T = len(seq)
+    nxt = next_use(seq).tolist()
+    requests = seq.tolist()
+    n = int(seq.max()) + 1 if T else 0
+    key = [-1] * n  # current next-use key of each cached page, -1 if not cached
+    cached: set[int] = set()
+    last = [0] * n  # index of each page's latest request
+    heap: list[tuple[int, int]] = []
+    bits = np.zeros(T, dtype=np.int8)
+    bits[np.asarray(nxt) >= T] = 1
+    faults, size = 0, 0
+    limit = 4 * k + 16
+    push, pop = heapq.heappush, heapq.heappop
+    for t, p in enumerate(requests):
+        n_t = nxt[t]
+        if key[p] < 0:
+            faults += 1
+            if size == k:
+                while True:
+                    neg, q = pop(heap)
+                    if key[q] == -neg:
+                        break
+                key[q] = -1
+                cached.discard(q)
+                bits[last[q]] = 1
+            else:
+                size += 1
+            cached.add(p)
+        key[p] = n_t
+        last[p] = t
+        push(heap, (-n_t, p))
+        if len(heap) > limit:
+            heap = [(-key[q], q) for q in cached]
+            heapq.heapify(heap)
+    return BeladyRun(faults=faults, discard_bits=bits)
