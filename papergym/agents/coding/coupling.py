@@ -256,7 +256,7 @@ def _chain(p: np.ndarray) -> EncoderChain:
     return EncoderChain(p, order, rates)
 
 
-def ebim_refine(p_x, rate: float) -> np.ndarray:
+def ebim_refine(p_x, rate: float, maps: str = "greedy") -> np.ndarray:
     """Greedy deterministic maps refined to H(T) = ``rate`` (Ebrahimi et al., Theorem 3).
 
     Near a deterministic map g with rate R_g the optimal couplings are obtained by moving
@@ -270,11 +270,19 @@ def ebim_refine(p_x, rate: float) -> np.ndarray:
     We apply the first move to the greedy map just below ``rate`` and the second to the
     one just above, choose the moved mass by bisection so that H(T) = ``rate``, and return
     whichever p_XT has the larger I(X;T) (the upper envelope of the paper's Figure 2).
-    If a move cannot reach ``rate`` within one cell, the deterministic map is kept.
+    If the upward move cannot reach ``rate`` within its cell it is kept at its largest
+    (still feasible) mass; a downward move that cannot get below ``rate`` is dropped.
+
+    ``maps="all"`` applies the two moves to every deterministic map instead (all set
+    partitions; n <= 9), which is how the paper draws its Figure 2 for p_X = [.7, .2, .1].
     """
     p = check_marginal(p_x, "p_x")
     if not np.isfinite(rate) or rate < 0:
         raise ValueError(f"rate: must be a finite number >= 0 bits, got {rate!r}")
+    if maps == "all":
+        return _refine_all(p, rate)
+    if maps != "greedy":
+        raise ValueError(f"maps: 'greedy' or 'all', got {maps!r}")
     chain = _chain(p)
     k = chain.best_index(rate)
     below = deterministic_joint(p, chain.labels(k), p.size)
@@ -291,6 +299,31 @@ def ebim_refine(p_x, rate: float) -> np.ndarray:
     return best[:, best.sum(axis=0) > 0]
 
 
+def _refine_all(p: np.ndarray, rate: float) -> np.ndarray:
+    if p.size > 9:
+        raise ValueError(f"p_x: maps='all' enumerates set partitions, n <= 9, got n={p.size}")
+    best, best_info = None, -1.0
+    for labels in _set_partitions(p.size):
+        joint = deterministic_joint(p, labels, p.size)
+        h = entropy(joint.sum(axis=0))
+        moved = [joint] if h <= rate + 1e-12 else []
+        moved.append(_move_up(joint, rate) if h <= rate + 1e-12 else _move_down(joint, rate))
+        for cand in moved:
+            if cand is not None and mutual_information(cand) > best_info:
+                best, best_info = cand, mutual_information(cand)
+    return best[:, best.sum(axis=0) > 0]
+
+
+def _set_partitions(n: int):
+    def grow(prefix, top):
+        if len(prefix) == n:
+            yield np.array(prefix)
+            return
+        for c in range(top + 2):
+            yield from grow(prefix + [c], max(top, c))
+    yield from grow([0], 0)
+
+
 def _bisect_mass(joint, src, dst, target: float, hi: float, increasing: bool):
     def rate_after(d):
         j = joint.copy()
@@ -298,8 +331,10 @@ def _bisect_mass(joint, src, dst, target: float, hi: float, increasing: bool):
         j[dst] += d
         return entropy(j.sum(axis=0)), j
 
-    r_hi, _ = rate_after(hi)
-    if (increasing and r_hi < target) or (not increasing and r_hi > target):
+    r_hi, j_hi = rate_after(hi)
+    if increasing and r_hi < target:
+        return j_hi  # the whole move stays below the rate: feasible, keep it
+    if not increasing and r_hi > target:
         return None
     lo = 0.0
     for _ in range(60):

@@ -21,9 +21,9 @@ Hyper-parameters: none of its own; beta, the rate and the encoder belong to the 
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 # a module import (not names): the env's protocol module imports the coupling library from
 # this package, so this module may be loaded while that one is still initialising

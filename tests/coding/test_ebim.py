@@ -1,0 +1,149 @@
+"""EBIM encoder (Ebrahimi, Chen, Khisti, NeurIPS 2024): Theorems 1-3, the uniform baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from papergym.agents.coding.coupling import (
+    binary_entropy,
+    deterministic_joint,
+    ebim_greedy,
+    ebim_refine,
+    entropy,
+    mutual_information,
+    uniform_quantizer,
+)
+from papergym.envs.coding.protocol import message_prior
+from tests.coding.brute import all_deterministic_rates, best_deterministic_rate
+
+
+def random_prior(rng, n):
+    return rng.dirichlet(np.full(n, 0.8))
+
+
+def test_greedy_map_is_deterministic_and_within_rate():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        p = random_prior(rng, int(rng.integers(2, 40)))
+        rate = float(rng.uniform(0, entropy(p) + 0.5))
+        labels, h = ebim_greedy(p, rate)
+        joint = deterministic_joint(p, labels)
+        assert h <= rate + 1e-12
+        assert abs(entropy(joint.sum(axis=0)) - h) < 1e-9
+        assert abs(mutual_information(joint) - h) < 1e-9  # I(X;g(X)) = H(g(X))
+
+
+def test_theorem_1_rate_is_reached_exactly_when_a_map_has_entropy_r():
+    # Theorem 1: the EBIM optimum equals R iff some deterministic g has H(g(X)) = R.
+    rng = np.random.default_rng(1)
+    p = random_prior(rng, 5)
+    rates = np.unique(np.round(all_deterministic_rates(p), 12))
+    for r in rates[1::3]:
+        # (if) at R = H(g) the Theorem 3 envelope over all maps reaches I(X;T) = R
+        assert abs(mutual_information(ebim_refine(p, r, maps="all")) - r) < 1e-9
+    # (only if) between two map rates, every coupling found stays strictly below R
+    r = 0.5 * (rates[-1] + rates[-2])
+    assert mutual_information(ebim_refine(p, r, maps="all")) < r - 1e-6
+    # the greedy chain meets R exactly at the rates of its own maps
+    for r in (9.0, 4.5, 1.0):
+        labels, h = ebim_greedy(np.full(512, 1 / 512), r)
+        chain_rate = entropy(np.bincount(labels) / 512)
+        assert ebim_greedy(np.full(512, 1 / 512), chain_rate)[1] == chain_rate
+
+
+@pytest.mark.parametrize("n", [4, 5, 6, 7])
+def test_theorem_2_greedy_within_h_p2_of_the_exhaustive_optimum(n):
+    rng = np.random.default_rng(n)
+    for _ in range(4 if n == 7 else 10):
+        p = random_prior(rng, n)
+        p2 = np.sort(p)[-2]
+        for rate in np.linspace(0.05, entropy(p) - 0.01, 7):
+            _, h = ebim_greedy(p, rate)
+            best = best_deterministic_rate(p, rate)
+            assert best - h <= binary_entropy(p2) + 1e-9
+            assert rate - h <= binary_entropy(p2) + 1e-9  # against I* <= R itself
+
+
+def test_theorem_3_refinement_hits_the_rate_and_adds_information():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        p = random_prior(rng, int(rng.integers(3, 30)))
+        rate = float(rng.uniform(0.1, entropy(p) - 0.05))
+        joint = ebim_refine(p, rate)
+        np.testing.assert_allclose(joint.sum(axis=1), p, atol=1e-12)
+        assert entropy(joint.sum(axis=0)) <= rate + 1e-9
+        assert mutual_information(joint) >= ebim_greedy(p, rate)[1] - 1e-12
+
+
+def test_theorem_3_envelope_matches_brute_force_on_the_papers_example():
+    # Figure 2 (p_X = [.7, .2, .1]): the Theorem 3 moves applied to every deterministic
+    # map give a non-decreasing envelope that is exact at the rates of deterministic maps
+    # and dominates every random encoder we try.
+    p = np.array([.7, .2, .1])
+    rates = np.linspace(0.05, entropy(p) - 0.01, 25)
+    values = np.array([mutual_information(ebim_refine(p, r, maps="all")) for r in rates])
+    assert np.all(np.diff(values) >= -1e-9)
+    for r in (binary_entropy(.3), binary_entropy(.2), binary_entropy(.1)):
+        assert abs(mutual_information(ebim_refine(p, r, maps="all")) - r) < 1e-9
+    rng = np.random.default_rng(0)
+    for _ in range(400):  # random stochastic encoders p(T|X) with 3 codes
+        enc = rng.dirichlet(np.full(3, 0.3), size=3)
+        joint = p[:, None] * enc
+        h = entropy(joint.sum(axis=0))
+        k = np.searchsorted(rates, h)
+        if k < rates.size:
+            assert mutual_information(joint) <= values[k] + 1e-9
+    # the greedy-chain version never beats the exhaustive one
+    for r in rates:
+        assert mutual_information(ebim_refine(p, r)) <= \
+            mutual_information(ebim_refine(p, r, maps="all")) + 1e-9
+
+
+def _losses(prior_name: str, n: int, refine: bool) -> list[tuple[float, float, float]]:
+    p = message_prior(prior_name, n)
+    out = []
+    for rate in np.linspace(0.05, entropy(p), 40):
+        ours = mutual_information(ebim_refine(p, rate)) if refine else ebim_greedy(p, rate)[1]
+        _, base = uniform_quantizer(p, rate)
+        if ours < base - 1e-9:
+            out.append((round(float(rate), 3), round(ours, 3), round(base, 3)))
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason="measured: the deterministic greedy chain (our reading of "
+                   "Algorithm 1) is below the uniform quantiser's I(X;T) at 29/40 rates on "
+                   "Binomial(63) (by up to 0.36 bit) and 15/40 on truncated-geometric(64) "
+                   "(up to 0.06 bit)")
+@pytest.mark.parametrize("prior", ["binomial", "geometric"])
+def test_greedy_information_beats_uniform_quantiser_at_every_rate(prior):
+    assert _losses(prior, 64, refine=False) == []
+
+
+@pytest.mark.xfail(strict=True, reason="measured: with Theorem 3 refinement the encoder is still "
+                   "below the uniform quantiser at 16/40 rates on Binomial(63), by up to 0.08 bit")
+def test_refined_information_beats_uniform_quantiser_on_binomial():
+    assert _losses("binomial", 64, refine=True) == []
+
+
+def test_refined_encoder_beats_uniform_quantiser_on_geometric_at_most_rates():
+    losses = _losses("geometric", 512, refine=True)
+    assert len(losses) <= 2, losses
+
+
+def test_uniform_quantiser_bins_are_contiguous_and_within_rate():
+    p = np.full(512, 1 / 512)
+    labels, h = uniform_quantizer(p, 4.5)
+    assert h <= 4.5 and np.all(np.diff(labels) >= 0) and labels.max() + 1 == 22
+
+
+@pytest.mark.parametrize("fn", [ebim_greedy, ebim_refine, uniform_quantizer])
+def test_negative_rate_is_refused(fn):
+    with pytest.raises(ValueError, match="rate"):
+        fn([.5, .5], -0.1)
+
+
+@pytest.mark.parametrize("fn", [ebim_greedy, uniform_quantizer])
+def test_bad_prior_is_refused(fn):
+    with pytest.raises(ValueError, match="p_x"):
+        fn([.5, .6], 1.0)
