@@ -140,9 +140,9 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
                                 address=address)
             finally:
                 bar.close()
-        else:
-            stats = ExecutionStats(planned=len(cells))
         keys = {c.key for c in cells}
+        if not run:
+            stats = ExecutionStats(planned=len(cells), skipped=len(keys & db.keys()))
         order = {(c.env_id, c.key.env_kwargs_hash): i for i, c in reversed(list(enumerate(cells)))}
         boards = sorted(aggregate(db.cells(), keys=keys),
                         key=lambda b: order.get((b.env_id, config_hash(b.env_kwargs)), 0))

@@ -111,10 +111,10 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     render_tables(result.boards, console)
     s = result.stats
     console.print(f"{s.planned} cells: {s.ran} run ({s.failed} failed), {s.skipped} already "
-                  f"stored in {args.db}", highlight=False)
+                  f"stored in {args.db}", highlight=False, soft_wrap=True)
     if result.markdown_path:
         console.print(f"wrote {result.markdown_path} and {len(result.plot_paths)} plot(s) in "
-                      f"{args.plots}", highlight=False)
+                      f"{args.plots}", highlight=False, soft_wrap=True)
     return 1 if any(r.failed for b in result.boards for r in b.rows) else 0
 
 

@@ -45,6 +45,7 @@ def render_tables(boards: Sequence[Board], console=None) -> None:
     """Print one rich table per board."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = console or Console()
     for board in boards:
@@ -56,7 +57,7 @@ def render_tables(boards: Sequence[Board], console=None) -> None:
             table.add_row(*_cells(rank, row), style="red" if row.iqm is None else None)
         console.print(table)
         for line in _failures(board):
-            console.print(f"[red]{line}[/red]", highlight=False)
+            console.print(Text(line, style="red"), soft_wrap=True)  # no markup: raw errors
 
 
 def markdown(boards: Sequence[Board], *, plots: dict[str, str] | None = None,

@@ -1,0 +1,157 @@
+"""Bad input is refused with exit code 2 and a message that helps; files are never clobbered."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from papergym.cli import main
+from papergym.leaderboard import LeaderboardInputError, load_experiment, plan
+from papergym.leaderboard.cells import parse_seeds
+from tests.leaderboard.conftest import TOY
+
+
+def _cli(capsys, *args: str) -> tuple[int, str]:
+    code = main(["leaderboard", "--no-progress", "--import", TOY, *args])
+    return code, capsys.readouterr().err
+
+
+def test_unknown_env_id_exits_2_with_close_matches(capsys):
+    code, err = _cli(capsys, "--envs", "ToyHitz-v0")
+    assert code == 2
+    assert "unknown env id 'ToyHitz-v0'" in err and "did you mean ToyHits-v0" in err
+
+
+def test_unknown_agent_exits_2_with_close_matches(capsys):
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--agents", "toy_orcale")
+    assert code == 2
+    assert "unknown agent 'toy_orcale'" in err and "toy_oracle" in err
+
+
+def test_agent_that_does_not_apply_is_refused_with_the_reason(capsys):
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--agents", "toy_crash")
+    assert code == 2
+    assert "toy_crash" in err and "applies to ToyFaulty-v0, not ToyHits-v0" in err
+
+
+def test_agent_that_applies_somewhere_is_skipped_where_it_does_not():
+    cells, _ = plan(["ToyHits-v0", "ToyFaulty-v0"], ["random", "toy_crash"], seeds=1)
+    assert sorted((c.env_id, c.agent) for c in cells) == [
+        ("ToyFaulty-v0", "random"), ("ToyFaulty-v0", "toy_crash"), ("ToyHits-v0", "random")]
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_corrupted_results_file_is_named_and_left_untouched(tmp_path, capsys):
+    bad = tmp_path / "corrupt.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 20)
+    before = _digest(bad)
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--db", str(bad))
+    assert code == 2 and str(bad) in err and "untouched" in err
+    assert _digest(bad) == before
+
+
+def test_foreign_sqlite_file_is_named_and_left_untouched(tmp_path, capsys):
+    foreign = tmp_path / "someone_elses.sqlite"
+    with sqlite3.connect(foreign) as con:
+        con.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        con.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    con.close()
+    before = _digest(foreign)
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--db", str(foreign))
+    assert code == 2 and str(foreign) in err and "not a papergym results store" in err
+    assert _digest(foreign) == before
+    with sqlite3.connect(foreign) as con:
+        assert con.execute("SELECT * FROM invoices").fetchall() == [(1, 9.5)]
+    con.close()
+
+
+def test_cli_runs_ranks_and_exits_1_when_a_cell_failed(tmp_path, capsys):
+    code = main(["leaderboard", "--no-progress", "--envs", "ToyFaulty-v0", "--agents", "random",
+                 "toy_crash", "--seeds", "0,1", "--db", str(tmp_path / "x.sqlite"),
+                 "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "toy_crash: 2 failed cell(s): RuntimeError: toy_crash always fails" in out
+    assert (tmp_path / "results" / "LEADERBOARD.md").exists()
+    code = main(["leaderboard", "--no-progress", "--envs", "ToyFaulty-v0", "--agents", "random",
+                 "--seeds", "0,1", "--db", str(tmp_path / "x.sqlite"), "--report-only"])
+    assert code == 0 and "0 run (0 failed), 2 already stored" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, count", [("3", 3), ("0,4,7", 3), ("10-12", 3), ("2,5-6", 3)])
+def test_seed_specs(text, count):
+    assert len(parse_seeds(text)) == count
+
+
+@pytest.mark.parametrize("text", ["", "a", "1-b", "3,,x"])
+def test_bad_seed_specs_are_refused(text):
+    with pytest.raises(LeaderboardInputError):
+        parse_seeds(text)
+
+
+TOML = """
+seeds = [0, 1]
+agents = ["random", "toy_hint"]
+imports = ["tests.leaderboard.toyenv"]
+
+[[envs]]
+id = "ToyHits-v0"
+kwargs = { horizon = 5 }
+
+[[envs]]
+id = "ToyMisses-v0"
+configs = [{}, { hint_noise = 0.0 }]
+agents = ["toy_oracle"]
+seeds = "3-4"
+"""
+
+YAML = """
+seeds: [0, 1]
+agents: [random, toy_hint]
+imports: [tests.leaderboard.toyenv]
+envs:
+  - id: ToyHits-v0
+    kwargs: {horizon: 5}
+  - id: ToyMisses-v0
+    configs: [{}, {hint_noise: 0.0}]
+    agents: [toy_oracle]
+    seeds: 3-4
+"""
+
+
+def test_toml_and_yaml_experiments_plan_the_same_cells(tmp_path):
+    (tmp_path / "exp.toml").write_text(TOML)
+    (tmp_path / "exp.yaml").write_text(YAML)
+    plans = [plan(experiment=tmp_path / name)[0] for name in ("exp.toml", "exp.yaml")]
+    assert [c.key for c in plans[0]] == [c.key for c in plans[1]]
+    got = sorted((c.env_id, tuple(sorted(c.env_kwargs.items())), c.agent, c.seed)
+                 for c in plans[0])
+    assert got == sorted(
+        [("ToyHits-v0", (("horizon", 5),), a, s) for a in ("random", "toy_hint") for s in (0, 1)]
+        + [("ToyMisses-v0", kw, "toy_oracle", s) for kw in ((), (("hint_noise", 0.0),))
+           for s in (3, 4)])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("seeds = 2\n", "needs a non-empty list `envs`"),
+    ('[[envs]]\nid = "ToyHits-v0"\nkwarg = {}\n', "unknown keys ['kwarg']"),
+    ('sedes = 3\n[[envs]]\nid = "ToyHits-v0"\n', "unknown keys ['sedes']"),
+    ("[[envs]\n", "not valid TOML"),
+])
+def test_bad_experiment_files_are_refused(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(LeaderboardInputError, match="bad.toml") as info:
+        load_experiment(path)
+    assert message in str(info.value)
+
+
+def test_experiment_with_unknown_env_exits_2(tmp_path, capsys):
+    (tmp_path / "e.yaml").write_text("envs:\n  - id: ToyMises-v0\n")
+    code, err = _cli(capsys, "--experiment", str(tmp_path / "e.yaml"))
+    assert code == 2 and "did you mean ToyMisses-v0" in err

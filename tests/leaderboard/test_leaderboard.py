@@ -1,0 +1,171 @@
+"""The leaderboard end to end on the toy envs: the table, resume, parallel runs, failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import papergym
+from papergym.leaderboard import execute, plan, run_leaderboard
+from papergym.leaderboard.report import render_tables
+from papergym.results import ResultsStore
+from tests.leaderboard.conftest import REPO, TOY
+
+ENVS = ["ToyHits-v0", "ToyMisses-v0"]
+AGENTS = ["random", "toy_hint", "toy_oracle"]
+
+
+def test_tiny_leaderboard_produces_the_table(tmp_path):
+    result = run_leaderboard(ENVS, seeds=3, store=tmp_path / "lb.sqlite", workers=1)
+    # ToyMisses declares two leaderboard_configs: 3 boards x 3 agents x 3 seeds.
+    assert len(result.cells) == 27 and result.stats.ran == 27 and result.stats.failed == 0
+    assert [b.title for b in result.boards] == [
+        "ToyHits-v0", "ToyMisses-v0", "ToyMisses-v0 (hint_noise=0.0)"]
+    for board in result.boards:
+        assert sorted(r.agent for r in board.rows) == AGENTS  # from the agent registry
+        for row in board.rows:
+            # the IQM is of the same numbers papergym.run gives for these seeds
+            direct = [papergym.run(board.env_id, row.agent, seeds=[s], **board.env_kwargs)[0]
+                      .metrics[board.primary_metric] for s in range(3)]
+            assert row.values == direct
+            assert row.iqm == pytest.approx(stats.trim_mean(direct, 0.25))
+            assert row.ci[0] <= row.iqm <= row.ci[1]
+            assert row.seeds == 3 and row.episodes == 3 and row.failed == 0
+        assert [r.requires_model for r in board.rows if r.agent == "toy_oracle"] == [True]
+        iqms = [r.iqm for r in board.rows]
+        assert iqms == sorted(iqms, reverse=board.higher_is_better)
+    assert result.boards[0].rows[-1].agent == "random"  # hits: higher is better
+    assert result.boards[1].rows[-1].agent == "random"  # misses: lower is better
+
+    text = result.markdown_path.read_text()
+    assert result.markdown_path.resolve() == tmp_path / "results" / "LEADERBOARD.md"
+    assert text.count("| 1 | `") == 3 and "`toy_oracle`" in text and "lower is better" in text
+    assert len(result.plot_paths) == 3
+    for png in result.plot_paths.values():
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({png.resolve().relative_to(tmp_path / 'results').as_posix()})" in text
+
+    from rich.console import Console
+
+    console = Console(record=True, width=120)
+    render_tables(result.boards, console)
+    out = console.export_text()
+    assert out.count("toy_oracle") == 3 and "95% CI" in out
+
+
+def test_quick_mode_uses_reference_agents_quick_kwargs_and_3_seeds():
+    cells, _ = plan(["ToyHits-v0"], quick=True)
+    assert sorted({c.agent for c in cells}) == ["random", "toy_oracle"]  # reference + random
+    assert {c.seed for c in cells} == {0, 1, 2}
+    assert all(c.env_kwargs == {"horizon": 6} for c in cells)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_resume_after_interruption_adds_exactly_the_missing_cells(tmp_path):
+    db = ResultsStore(tmp_path / "lb.sqlite")
+    cells, _ = plan(ENVS, AGENTS, seeds=3)
+    done = []
+
+    def kill_after_ten(cell, result):
+        done.append(cell)
+        if len(done) == 10:
+            raise _Interrupt  # as if the run were killed right after its 10th cell
+
+    with pytest.raises(_Interrupt):
+        execute(cells, db, workers=1, on_done=kill_after_ten)
+    assert len(db) == 10
+    first = {c.key: c.finished_at for c in db.cells()}
+
+    stats = execute(cells, db, workers=1)
+    assert (stats.skipped, stats.ran, stats.written) == (10, 17, 17)
+    assert len(db) == 27 and db.keys() == {c.key for c in cells}
+    assert {c.key: c.finished_at for c in db.cells() if c.key in first} == first  # untouched
+
+    stats = execute(cells, db, workers=1)
+    assert (stats.skipped, stats.ran) == (27, 0)
+    stats = execute(cells[:4], db, workers=1, force=True)
+    assert (stats.ran, stats.written, len(db)) == (4, 4, 27)
+
+
+def test_two_runs_in_parallel_on_one_database_lose_and_duplicate_nothing(tmp_path):
+    db_path = tmp_path / "shared.sqlite"
+    # long episodes (tens of ms a cell), so the two runs overlap for a few seconds
+    envs = [{"id": env_id, "kwargs": {"horizon": 1000}} for env_id in ENVS]
+    script = (
+        "import json, sys\n"
+        f"import {TOY}\n"
+        "from papergym.leaderboard import run_leaderboard\n"
+        f"r = run_leaderboard({envs!r}, {AGENTS!r}, seeds=8, store=sys.argv[1], workers=1,\n"
+        "                    markdown=None, plots=None)\n"
+        "print(json.dumps(r.stats.__dict__))\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    runs = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
+    print("cells written by each run:", [r["written"] for r in runs])
+    planned = 2 * 3 * 8
+    assert all(r["planned"] == planned for r in runs)
+    assert sum(r["written"] for r in runs) == planned  # every cell written exactly once
+    with ResultsStore(db_path) as db:
+        assert len(db) == planned
+        assert all(c.status == "ok" for c in db.cells())
+
+
+def test_failing_agents_get_failed_rows_and_the_rest_completes(tmp_path):
+    agents = ["random", "toy_crash", "toy_hang"]
+    result = run_leaderboard(["ToyFaulty-v0"], agents, seeds=2, store=tmp_path / "f.sqlite",
+                             workers=1, timeout=0.5, markdown=None, plots=None)
+    assert (result.stats.ran, result.stats.failed) == (6, 4)
+    rows = {r.agent: r for r in result.boards[0].rows}
+    assert rows["random"].seeds == 2 and rows["random"].failed == 0
+    assert rows["toy_crash"].failed == 2 and rows["toy_crash"].iqm is None
+    assert rows["toy_crash"].errors == ["RuntimeError: toy_crash always fails"] * 2
+    assert rows["toy_hang"].errors == ["timed out after 0.5 s"] * 2
+    with ResultsStore(tmp_path / "f.sqlite") as db:
+        failed = list(db.cells(status="failed"))
+    assert len(failed) == 4 and all("Traceback" in c.error or "timed out" in c.error
+                                    for c in failed)
+    assert result.boards[0].rows[0].agent == "random"  # failed rows rank last
+
+
+def test_a_worker_that_dies_fails_only_its_own_cells(tmp_path):
+    result = run_leaderboard(["ToyFaulty-v0"], ["random", "toy_die", "toy_hint"], seeds=2,
+                             store=tmp_path / "d.sqlite", workers=2, imports=[TOY],
+                             markdown=None, plots=None)
+    rows = {r.agent: r for r in result.boards[0].rows}
+    assert rows["toy_die"].failed == 2 and "worker process died" in rows["toy_die"].errors[0]
+    assert rows["random"].seeds == 2 and rows["toy_hint"].seeds == 2
+    assert rows["random"].failed == rows["toy_hint"].failed == 0
+
+
+def test_ray_backend_gives_the_same_numbers_as_local(tmp_path, ray_session):
+    agents = ["random", "toy_oracle", "toy_crash"]
+    kw = dict(seeds=3, markdown=None, plots=None, imports=[TOY])
+    local = run_leaderboard(["ToyFaulty-v0"], agents, store=tmp_path / "local.sqlite",
+                            workers=1, **kw)
+    remote = run_leaderboard(["ToyFaulty-v0"], agents, store=tmp_path / "ray.sqlite",
+                             backend="ray", **kw)
+    assert remote.stats.ran == local.stats.ran == 9
+    with ResultsStore(tmp_path / "local.sqlite") as a, ResultsStore(tmp_path / "ray.sqlite") as b:
+        cells_a = {c.key: c for c in a.cells()}
+        cells_b = {c.key: c for c in b.cells()}
+    assert cells_a.keys() == cells_b.keys()
+    for key, cell in cells_a.items():
+        other = cells_b[key]
+        assert (other.status, other.primary_value) == (cell.status, cell.primary_value)
+        assert [e["metrics"] for e in other.episodes] == [e["metrics"] for e in cell.episodes]
+        assert [e["return_curve"] for e in other.episodes] == \
+            [e["return_curve"] for e in cell.episodes]
+    assert sum(c.status == "failed" for c in cells_b.values()) == 3
+    assert [r.iqm for r in remote.boards[0].rows] == [r.iqm for r in local.boards[0].rows]
+    assert np.isfinite([r.iqm for r in remote.boards[0].rows if r.iqm is not None]).all()

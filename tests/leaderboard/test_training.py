@@ -1,0 +1,68 @@
+"""SB3 training and agent runs logged to an offline W&B run; the model joins the leaderboard."""
+
+from __future__ import annotations
+
+import json
+import runpy
+
+import pytest
+
+from papergym.cli import main
+from papergym.leaderboard import run_leaderboard
+from papergym.leaderboard.train import TrainArgs, train
+from tests.leaderboard.conftest import REPO
+from tests.leaderboard.wandb_records import read_run
+
+
+def _one_run_dir(parent):
+    runs = list((parent / "wandb").glob("offline-run-*"))
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
+    path = train(TrainArgs(env="ToyHits-v0", algo="PPO", steps=48, n_steps=16, seed=1,
+                           save_dir=str(tmp_path / "models"), eval_seeds=1,
+                           wandb_dir=str(tmp_path / "wb")))
+    history, config = read_run(_one_run_dir(tmp_path / "wb"))
+    assert config["algo"] == "PPO" and config["env"] == "ToyHits-v0" and config["steps"] == 48
+    episodes = [row for row in history if "episode/hits" in row]
+    assert [row["global_step"] for row in episodes] == [20, 40]  # horizon 20, 48 steps
+    assert all(row["episode/hits"] + row["episode/misses"] == 20 for row in episodes)
+    assert any("train/value_loss" in row for row in history)  # SB3's logger, forwarded
+    assert any("time/fps" in row for row in history)
+    (evaluation,) = [row for row in history if "eval/hits" in row]
+    assert evaluation["global_step"] == 48
+
+    assert path == tmp_path / "models" / "ToyHits-v0__PPO__seed1.zip" and path.exists()
+    assert json.loads(path.with_suffix(".json").read_text())["algo"] == "PPO"
+    result = run_leaderboard(["ToyHits-v0"], ["random", f"sb3:{path}"], seeds=2,
+                             store=tmp_path / "lb.sqlite", workers=1, markdown=None, plots=None)
+    rows = {r.agent: r for r in result.boards[0].rows}
+    assert rows[f"sb3:{path}"].seeds == 2 and rows[f"sb3:{path}"].failed == 0
+
+
+def test_run_agent_logs_every_episode(tmp_path):
+    script = runpy.run_path(str(REPO / "scripts" / "run_agent.py"))
+    code = script["main"](["--env", "ToyHits-v0", "--agent", "toy_hint", "--seeds", "2",
+                           "--episodes", "2", "--kw", "horizon=7",
+                           "--wandb-dir", str(tmp_path / "wb")])
+    assert code == 0
+    history, config = read_run(_one_run_dir(tmp_path / "wb"))
+    rows = [row for row in history if "episode/hits" in row]
+    assert [(r["episode/seed"], r["episode/episode"]) for r in rows] == [
+        (0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(r["episode/episode_length"] == 7 for r in rows)
+    assert config["agent"] == "toy_hint" and config["kw"] == {"horizon": 7}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--env", "ToyHits-v0", "--algo", "PPQ"], "--algo must be one of PPO, A2C, DQN, MaskablePPO"),
+    (["--env", "ToyHitz-v0"], "did you mean ToyHits-v0"),
+    (["--env", "ToyHits-v0", "--steps", "0"], "--steps must be >= 1"),
+    (["--env", "ToyHits-v0", "--wandb-mode", "cloud"], "--wandb-mode must be one of"),
+])
+def test_train_refuses_bad_input_with_exit_2(capsys, tmp_path, args, message):
+    assert main(["train", *args, "--wandb-dir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "wandb").exists()  # refused before any W&B run started
