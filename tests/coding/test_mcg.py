@@ -1,0 +1,193 @@
+"""MarkovCodingGame env: the paper's claims, the protocol contract, bad input, SB3 PPO."""
+
+from __future__ import annotations
+
+import copy
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.error import InvalidAction
+
+import papergym
+from papergym.agents import make_agent, why_not_applicable
+from papergym.agents.coding.coupling import deterministic_joint
+from papergym.agents.coding.meme import MemeSender
+from papergym.envs.coding.grid import soft_q_policy
+from papergym.envs.coding.protocol import CodingProtocol
+
+SMALL = "MarkovCodingGameSmall-v0"
+LOG_BETAS = (-6.0, -4.5, -4.0, -3.5, -3.0)  # the paper sweeps log beta in [-6, -3]
+
+
+def point(env_id, agent, seeds=200, **kw):
+    """Mean and standard error of (return, accuracy) over ``seeds`` episodes."""
+    res = papergym.run(env_id, agent, seeds=seeds, **kw)
+    ret = np.array([r.metrics["mdp_return"] for r in res])
+    acc = np.array([r.metrics["decode_accuracy"] for r in res])
+    n = len(res)
+    return ret.mean(), ret.std() / np.sqrt(n), acc.mean(), acc.std() / np.sqrt(n)
+
+
+def test_lossless_high_temperature_decodes_near_one():
+    ret, _, acc, _ = point("MarkovCodingGame-v0", "mecb", seeds=30, beta=float(np.exp(-3.0)))
+    assert acc >= 0.95
+
+
+def test_beta_sweep_traces_the_trade_off_monotonically():
+    pts = [point(SMALL, "mecb", compression=1.0, beta=float(np.exp(b))) for b in LOG_BETAS]
+    for (r0, s0, a0, e0), (r1, s1, a1, e1) in zip(pts, pts[1:]):
+        assert r1 <= r0 + 2 * np.hypot(s0, s1)  # return does not rise with beta
+        assert a1 >= a0 - 2 * np.hypot(e0, e1)  # accuracy does not fall
+    (r_lo, s_lo, a_lo, e_lo), (r_hi, s_hi, a_hi, e_hi) = pts[0], pts[-1]
+    assert r_lo - r_hi > 3 * np.hypot(s_lo, s_hi) and a_hi - a_lo > 3 * np.hypot(e_lo, e_hi)
+
+
+@pytest.mark.parametrize("compression", [2.0, 4.0])
+def test_mecb_is_not_dominated_by_the_uniform_quantiser_frontier(compression):
+    ours = [point(SMALL, "mecb", compression=compression, beta=float(np.exp(b)))
+            for b in LOG_BETAS]
+    base = [point(SMALL, "uniform-quantizer", compression=compression, protocol="uniform",
+                  beta=float(np.exp(b))) for b in LOG_BETAS]
+    for r, s, a, e in ours:
+        for rb, sb, ab, eb in base:
+            dominated = rb > r + 2 * np.hypot(s, sb) and ab > a + 2 * np.hypot(e, eb)
+            assert not dominated
+    # and at the highest temperature it decodes strictly better
+    assert ours[-1][2] - base[-1][2] > 2 * np.hypot(ours[-1][3], base[-1][3])
+
+
+def test_plain_mdp_agents_decode_at_chance():
+    chance = 1 / 64
+    for agent in ("return-max", "max-ent", "random"):
+        _, _, acc, err = point(SMALL, agent, seeds=150, compression=1.0)
+        assert acc <= chance + 3 * max(err, np.sqrt(chance * (1 - chance) / 150))
+    _, _, acc, _ = point(SMALL, "mecb", seeds=150, compression=1.0, beta=float(np.exp(-3.5)))
+    assert acc > 0.5
+
+
+def test_without_protocol_the_receiver_guesses_the_prior():
+    res = papergym.run(SMALL, "return-max", seeds=20, protocol=None)
+    assert all(r.metrics["posterior_true_message"] == 1 / 64 for r in res)
+    assert why_not_applicable("mecb", SMALL, {"protocol": None})
+    assert why_not_applicable("mecb", SMALL, {"protocol": "uniform"})
+    assert why_not_applicable("uniform-quantizer", SMALL, {"protocol": "uniform"}) is None
+
+
+def test_sender_and_receiver_hold_the_same_belief_every_step():
+    env = gym.make("MarkovCodingGame-v0", compression=2.0, beta=0.05)
+    agent = make_agent("mecb")
+    agent.bind(env.observation_space, env.action_space)
+    obs, info = env.reset(seed=4)
+    agent.reset(obs, info, seed=4)
+    done, steps = False, 0
+    while not done:
+        action = agent.act(obs, info)
+        obs, reward, term, trunc, info = env.step(action)
+        agent.observe(action, reward, obs, term, trunc, info)
+        mine, theirs = agent._belief, env.unwrapped._belief
+        assert np.array_equal(mine.codes, theirs.codes) and np.allclose(mine.probs, theirs.probs)
+        assert int(obs["code"]) in theirs.codes  # the true code is never ruled out
+        done, steps = term or trunc, steps + 1
+    assert steps > 0 and abs(sum(theirs.probs) - 1) < 1e-9
+
+
+def test_explicit_protocol_object_is_shared_by_env_and_agent():
+    prior = np.full(64, 1 / 64)
+    encoder = deterministic_joint(prior, np.arange(64) % 8)  # 3-bit code: x mod 8
+    policy = soft_q_policy("4x4", 0.1, float(np.exp(-3.0)))
+    proto = CodingProtocol(encoder, policy)
+    res = papergym.run(SMALL, MemeSender(protocol=proto), seeds=40, protocol=proto)
+    assert np.mean([r.metrics["decode_accuracy"] for r in res]) <= 1 / 8 + 0.1
+    assert all(abs(r.metrics["rate"] - 3.0) < 1e-12 for r in res)
+    # an agent cannot rebuild a hand-made protocol from the env's spec
+    with pytest.raises(ValueError, match="protocol"):
+        papergym.run(SMALL, MemeSender(), seeds=1, protocol=proto)
+
+
+def test_same_seed_same_metrics():
+    a = papergym.run(SMALL, "mecb", seeds=[3, 4], episodes=2, beta=0.05)
+    b = papergym.run(SMALL, "mecb", seeds=[3, 4], episodes=2, beta=0.05)
+    assert [r.metrics for r in a] == [r.metrics for r in b]
+
+
+def test_metrics_and_payoff():
+    env = gym.make(SMALL, accuracy_weight=2.5)
+    agent = make_agent("mecb")
+    agent.bind(env.observation_space, env.action_space)
+    obs, info = env.reset(seed=0, options={"message": 5})
+    agent.reset(obs, info, seed=0)
+    done = False
+    while not done:
+        obs, r, term, trunc, info = env.step(agent.act(obs, info))
+        done = term or trunc
+    m = info["metrics"]
+    assert m["mcg_payoff"] == pytest.approx(m["mdp_return"] + 2.5 * m["decode_accuracy"])
+    assert m["compression"] == pytest.approx(2.0) and m["rate"] <= m["rate_budget"] + 1e-12
+    assert set(m) >= {"mdp_return", "decode_accuracy", "rate", "mcg_payoff"}
+
+
+def test_invalid_action_raises_and_leaves_the_state_unchanged():
+    env = gym.make(SMALL).unwrapped
+    env.reset(seed=1)
+    env.step(1)
+    before = copy.deepcopy(env)
+    for bad in (4, -1, 1.5, "up"):
+        with pytest.raises(InvalidAction):
+            env.step(bad)
+    assert env._state == before._state and env._t == before._t
+    assert np.array_equal(env._belief.codes, before._belief.codes)
+    assert env.step(2)[1:] == before.step(2)[1:]
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"message_size": 1}, "message_size"), ({"message_size": 2.5}, "message_size"),
+    ({"slip": 1.5}, "slip"), ({"slip": -0.1}, "slip"), ({"rate": -1.0}, "rate"),
+    ({"compression": 0.5}, "compression"), ({"rate": 1.0, "compression": 2.0}, "rate"),
+    ({"beta": 0.0}, "beta"), ({"protocol": "huffman"}, "protocol"),
+    ({"prior": [0.5, 0.6]}, "prior"), ({"prior": [-0.5, 1.5]}, "prior"),
+    ({"max_steps": 0}, "max_steps"), ({"grid": "S.X\nG.."}, "grid"),
+    ({"decoder": "ml"}, "decoder"), ({"accuracy_weight": -1.0}, "accuracy_weight"),
+])
+def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        gym.make("MarkovCodingGame-v0", **kwargs)
+
+
+def test_model_is_the_protocol_free_mdp_and_read_only():
+    env = gym.make(SMALL).unwrapped
+    model = env.model()
+    np.testing.assert_allclose(model["transitions"].sum(axis=2), 1.0)
+    with pytest.raises(ValueError):
+        model["rewards"][0, 0] = 5.0
+    with pytest.raises(TypeError):
+        model["gamma"] = 0.5  # type: ignore[index]
+
+
+def test_render_rgb_array():
+    env = gym.make(SMALL, render_mode="rgb_array")
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.shape == (96, 96, 3) and frame.dtype == np.uint8
+
+
+def test_sb3_ppo_trains_through_sb3_wrap_and_ranks_through_the_adapter(tmp_path):
+    from papergym.agents.coding.ppo import train_ppo
+
+    path = train_ppo(SMALL, total_timesteps=256, seed=0, path=tmp_path / "ppo.zip")
+    res = papergym.run(SMALL, f"sb3:{path}", seeds=2)
+    assert all(np.isfinite(r.metrics["mcg_payoff"]) for r in res)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("compression", [1.0, 2.0, 4.0, 8.0])
+def test_paper_setup_mecb_beats_uniform_accuracy_at_equal_beta(compression):
+    # The paper's Figure 4 setting: 512 uniform messages, 200 episodes per point.
+    for log_beta in (-4.0, -3.5, -3.0):
+        kw = {"compression": compression, "beta": float(np.exp(log_beta))}
+        ours = point("MarkovCodingGame-v0", "mecb", seeds=200, **kw)
+        base = point("MarkovCodingGame-v0", "uniform-quantizer", seeds=200, protocol="uniform",
+                     **kw)
+        assert ours[2] >= base[2] - 2 * np.hypot(ours[3], base[3])
+        if compression > 1 and log_beta == -3.0:
+            assert ours[2] - base[2] > 2 * np.hypot(ours[3], base[3])
