@@ -94,7 +94,7 @@ def run_episode(env: gym.Env, agent: Agent, *, seed: int | None, episode: int = 
 def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iterable[int] = (0,),
         episodes: int = 1, *, agent_kwargs: Mapping[str, Any] | None = None,
         max_steps: int | None = None, progress: bool = False,
-        **env_kwargs: Any) -> list[EpisodeResult]:
+        env_kwargs: Mapping[str, Any] | None = None, **more_env_kwargs: Any) -> list[EpisodeResult]:
     """Evaluate ``agent`` on ``env_id`` for every seed, ``episodes`` episodes each.
 
     ``agent`` is a registered name (``make_agent(name, **agent_kwargs)``, refused with
@@ -104,7 +104,10 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
     For each seed the env is reset with ``seed`` once, then continues its RNG stream for
     the following episodes; the agent gets :func:`agent_seed` ``(seed, episode)``.
     Returns one :class:`EpisodeResult` per episode, ordered by seed then episode.
+    Env kwargs go as keywords, or in ``env_kwargs=`` when a name is also one of this
+    function's (an env's own ``max_steps``, say).
     """
+    env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     if not seed_list:
         raise ValueError("seeds: give at least one seed")

@@ -77,7 +77,7 @@ def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = 
         with _deadline(timeout):
             episodes = papergym.run(cell.env_id, cell.agent, seeds=[cell.seed],
                                     episodes=cell.episodes, agent_kwargs=cell.agent_kwargs,
-                                    max_steps=cell.max_steps, **cell.env_kwargs)
+                                    max_steps=cell.max_steps, env_kwargs=cell.env_kwargs)
     except CellTimeout as exc:
         return failed_result(cell, str(exc), time.perf_counter() - start)
     except Exception:  # noqa: BLE001 - any agent/env error becomes the cell's failure row
