@@ -44,7 +44,7 @@ def main(argv=None) -> int:
 
     # 1. Evaluate through the one runner (refuses an agent that does not apply, with why).
     results = papergym.run(args.env, args.agent, seeds=args.seeds, episodes=args.episodes,
-                           progress=True, **args.kw)
+                           progress=True, env_kwargs=args.kw)
 
     # 2. One W&B run per (env, agent): a point per episode, the means in the summary.
     run = start_wandb(project=args.project, name=f"{args.env}__{args.agent}",

@@ -85,6 +85,8 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     from papergym.results import ResultsStoreError
 
     console = Console()
+    if not console.is_terminal:  # piped or in CI: room for the full table, not 80 columns
+        console = Console(width=120)
     envs = _split(args.envs)
     try:
         if args.kw:

@@ -2,13 +2,16 @@
 
 The plot has the IQM with its 95% CI per agent (left) and the mean curve over seeds of
 the first episode (right): cumulative regret where the env reports ``info["regret"]``,
-else cumulative reward; that is where a learner shows that it learns.
+else cumulative reward when the agents' curves differ; that is where a learner shows
+that it learns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from papergym.leaderboard.aggregate import Board, Row
 
@@ -91,6 +94,19 @@ def write_markdown(boards: Sequence[Board], path: str | Path, *, title: str = "L
     return path
 
 
+def _informative(rows: Sequence[Row]) -> bool:
+    """Regret curves always; reward curves only if they differ between agents (in envs
+    that step only at decisions, every agent's reward curve can be the same line)."""
+    if not rows:
+        return False
+    if any(r.curve_name == "cumulative regret" for r in rows):
+        return True
+    end = min(r.curve[-1][0] for r in rows)
+    grid = np.linspace(0.0, end, 20)
+    ys = [np.interp(grid, *np.asarray(r.curve).T) for r in rows]
+    return any(not np.allclose(ys[0], y) for y in ys[1:])
+
+
 def plot_board(board: Board, path: str | Path, *, dpi: int = 72) -> Path:
     """One PNG: IQM with 95% CI bars per agent, and the mean curves."""
     import matplotlib
@@ -100,6 +116,8 @@ def plot_board(board: Board, path: str | Path, *, dpi: int = 72) -> Path:
 
     rows = [r for r in board.rows if r.iqm is not None]
     curves = [r for r in rows if r.curve]
+    if not _informative(curves):
+        curves = []
     fig, axes = plt.subplots(1, 2 if curves else 1, figsize=(9 if curves else 5, 0.9 + 0.35 *
                                                              max(len(rows), 3)), squeeze=False)
     ax = axes[0, 0]

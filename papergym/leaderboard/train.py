@@ -146,7 +146,7 @@ def train(args: TrainArgs) -> Path:
     # 6. Evaluate through the runner on held-out seeds, as the leaderboard will.
     if args.eval_seeds > 0:
         results = papergym.run(args.env, f"sb3:{path}", seeds=range(1000, 1000 + args.eval_seeds),
-                               **args.kw)
+                               env_kwargs=args.kw)
         keys = sorted({k for r in results for k in r.metrics})
         means = {k: float(np.mean([r.metrics.get(k, np.nan) for r in results])) for k in keys}
         log_metrics(run, means, args.steps, prefix="eval/")

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import papergym
-from papergym.leaderboard import execute, plan, run_leaderboard
+from papergym.leaderboard import env_traits, execute, plan, run_leaderboard
 from papergym.leaderboard.report import render_tables
 from papergym.results import ResultsStore
 from tests.leaderboard.conftest import REPO, TOY
@@ -56,6 +56,27 @@ def test_tiny_leaderboard_produces_the_table(tmp_path):
     render_tables(result.boards, console)
     out = console.export_text()
     assert out.count("toy_oracle") == 3 and "95% CI" in out
+
+
+REAL = {"Paging-v0": ["belady", "lru", "random"],
+        "MarkovCodingGame-v0": ["mecb", "max-ent", "random"]}
+
+
+@pytest.mark.skipif(not set(REAL) <= set(papergym.papergym_env_ids()),
+                    reason="the real envs are not registered")
+def test_tiny_quick_leaderboard_on_the_real_envs(tmp_path):
+    envs = [{"id": env_id, "configs": [env_traits(env_id).leaderboard_configs[0]],
+             "agents": agents} for env_id, agents in REAL.items()]
+    result = run_leaderboard(envs, seeds=3, quick=True, store=tmp_path / "real.sqlite",
+                             workers=1, plots=None)
+    assert (result.stats.ran, result.stats.failed) == (18, 0)
+    paging, mcg = result.boards
+    assert paging.env_kwargs.items() >= env_traits("Paging-v0").quick_kwargs.items()
+    assert paging.rows[0].agent == "belady" and paging.rows[0].values == [1.0] * 3  # optimal
+    assert paging.rows[0].requires_model and not paging.higher_is_better
+    assert sorted(r.agent for r in mcg.rows) == sorted(REAL["MarkovCodingGame-v0"])
+    assert mcg.rows[-1].agent == "random" and mcg.higher_is_better
+    assert "`belady`" in result.markdown_path.read_text()
 
 
 def test_quick_mode_uses_reference_agents_quick_kwargs_and_3_seeds():
