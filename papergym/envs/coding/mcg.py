@@ -82,7 +82,6 @@ class MarkovCodingGameEnv(gym.Env):
     - ``beta`` (float > 0, default 0.02): temperature of the base policy (the paper sweeps
       log beta in [-6, -3]; higher: more bits per step, lower return).
     - ``refine`` (bool, default False): Theorem 3 refinement of the MEC-B encoder.
-    - ``decoder`` ("map" default or "mec").
     - ``grid`` ("6x6" default, "4x4", "10x10" or a map over ``SGT#.``), ``slip``
       (in [0, 1], default 0.1), ``max_steps`` (int >= 1, default 40),
       ``accuracy_weight`` (float >= 0, default 1.0), ``render_mode`` (None or "rgb_array").
@@ -113,7 +112,7 @@ class MarkovCodingGameEnv(gym.Env):
 
     def __init__(self, message_size: int = 512, prior: Any = "uniform", rate: float | None = None,
                  compression: float | None = None, protocol: Any = "mecb", beta: float = 0.02,
-                 refine: bool = False, decoder: str = "map", grid: str = "6x6", slip: float = 0.1,
+                 refine: bool = False, grid: str = "6x6", slip: float = 0.1,
                  max_steps: int = 40, accuracy_weight: float = 1.0, gamma: float = 0.95,
                  render_mode: str | None = None):
         self.prior = message_prior(prior, message_size)
@@ -141,7 +140,7 @@ class MarkovCodingGameEnv(gym.Env):
         self.grid, self.slip, self.beta, self.gamma = grid, float(slip), float(beta), float(gamma)
         self.max_steps, self.accuracy_weight = int(max_steps), float(accuracy_weight)
         self.render_mode = render_mode
-        self.protocol = self._make_protocol(protocol, prior, refine, decoder)
+        self.protocol = self._make_protocol(protocol, prior, refine)
         self.observation_space = spaces.Dict({
             "state": spaces.Discrete(self.mdp.n_states),
             "code": spaces.Discrete(self.message_size),
@@ -153,7 +152,7 @@ class MarkovCodingGameEnv(gym.Env):
         self._belief = None
         self._return = 0.0
 
-    def _make_protocol(self, protocol, prior, refine, decoder) -> CodingProtocol | None:
+    def _make_protocol(self, protocol, prior, refine) -> CodingProtocol | None:
         if protocol is None or isinstance(protocol, CodingProtocol):
             if protocol is not None and protocol.n_messages != self.message_size:
                 raise ValueError(f"protocol: built for {protocol.n_messages} messages, "
@@ -164,12 +163,10 @@ class MarkovCodingGameEnv(gym.Env):
         if protocol not in ENCODERS:
             raise ValueError(f"protocol: one of {ENCODERS}, None or a CodingProtocol, "
                              f"got {protocol!r}")
-        if decoder not in ("map", "mec"):
-            raise ValueError(f"decoder: 'map' or 'mec', got {decoder!r}")
         spec = {"encoder": protocol, "message_size": self.message_size,
                 "prior": prior if isinstance(prior, str) else [float(v) for v in self.prior],
                 "rate": self.rate_budget, "refine": bool(refine), "grid": self.grid,
-                "slip": self.slip, "beta": self.beta, "gamma": self.gamma, "decoder": decoder}
+                "slip": self.slip, "beta": self.beta, "gamma": self.gamma}
         return build_protocol(spec)
 
     # ------------------------------------------------------------------ gym API

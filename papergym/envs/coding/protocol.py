@@ -33,7 +33,6 @@ from papergym.agents.coding.coupling import (
     entropy,
     greedy_core,
     greedy_pair,
-    mec_decoder,
     mutual_information,
     uniform_quantizer,
 )
@@ -85,31 +84,29 @@ class CodingProtocol:
     """Encoder p(X, T), base policy pi(a|s) and the greedy-MEC coupling rule.
 
     ``encoder``: (n_messages, n_codes) joint p_XT whose row sums are the prior.
-    ``policy``: (n_states, n_actions) base policy.  ``decoder``: ``"map"`` (guess the
-    most likely message under the receiver's posterior) or ``"mec"`` (the MEC-B
-    decoder: the posterior over codes is pushed through q(Y|T), the greedy coupling of
-    p_T and p_X, and the most likely Y is guessed).  ``spec``: the JSON-able recipe that
+    ``policy``: (n_states, n_actions) base policy.  The receiver guesses the most likely
+    message under its posterior sum_t b(t) p(x|t) (MAP).  Why not the MEC-B decoder here:
+    the greedy MEC of p_T and p_X ignores which messages share a code, so its Y is not
+    aligned with X and P(Y = X) is near 0 (measured 0.00 at compression 4), while for a
+    deterministic encoder p(x|t) is itself an optimal decoder coupling (I(T;Y) = H(T)).
+    :func:`papergym.agents.coding.coupling.mec_decoder` stays in the library.
+    ``spec``: the JSON-able recipe that
     :func:`build_protocol` rebuilds it from (``{"custom": True}`` for hand-made ones).
     """
 
     encoder: np.ndarray
     policy: np.ndarray
-    decoder: str = "map"
     spec: dict = field(default_factory=lambda: {"custom": True})
 
     def __post_init__(self):
         self.encoder = np.asarray(self.encoder, dtype=float)
         self.policy = np.asarray(self.policy, dtype=float)
-        if self.decoder not in ("map", "mec"):
-            raise ValueError(f"decoder: 'map' or 'mec', got {self.decoder!r}")
         self.prior = check_marginal(self.encoder.sum(axis=1), "encoder (row sums)")
         self.code_prior = self.encoder.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             # p(x | t); columns of unused codes stay 0
             self._cond = np.where(self.code_prior > 0, self.encoder / self.code_prior, 0.0)
             self._code_given_x = self.encoder / self.prior[:, None]
-        if self.decoder == "mec":
-            self._cond = mec_decoder(self.code_prior, self.prior).T  # q(y | t) as [y, t]
         self.rate = entropy(self.code_prior)
         self.information = mutual_information(self.encoder)
 
@@ -171,7 +168,7 @@ class CodingProtocol:
 
     # -- decoder ---------------------------------------------------------------------
     def message_posterior(self, belief: Belief) -> np.ndarray:
-        """The receiver's distribution over X given its belief over T (decoder applied)."""
+        """The receiver's distribution over X given its belief over T."""
         post = self._cond[:, belief.codes] @ belief.probs
         return post / post.sum()
 
@@ -187,7 +184,7 @@ def build_protocol(spec: dict) -> CodingProtocol:
     """The protocol a spec describes (cached): keys ``encoder`` (``"mecb"``,
     ``"uniform"``, ``"identity"``), ``message_size``, ``prior``, ``rate`` (bits or
     None for lossless), ``refine`` (Theorem 3 refinement of the MEC-B encoder), ``grid``,
-    ``slip``, ``beta``, ``gamma``, ``decoder``."""
+    ``slip``, ``beta``, ``gamma``."""
     if spec.get("custom"):
         raise ValueError("protocol: a custom protocol cannot be rebuilt from its spec; "
                          "give the CodingProtocol object to the agent (protocol=...)")
@@ -213,4 +210,4 @@ def _build(key: str) -> CodingProtocol:
         raise ValueError(f"protocol: encoder must be one of {ENCODERS}, got {kind!r}")
     policy = soft_q_policy(spec["grid"], float(spec["slip"]), float(spec["beta"]),
                            float(spec.get("gamma", 0.95)))
-    return CodingProtocol(joint, policy, decoder=spec.get("decoder", "map"), spec=spec)
+    return CodingProtocol(joint, policy, spec=spec)
