@@ -1,4 +1,4 @@
-"""MEME sender for Markov coding games (and MEC-B = EBIM encoder + MEME sender + MEC decoder).
+"""MEME sender for Markov coding games (MEC-B = EBIM encoder + MEME sender + MAP receiver).
 
 Sokota, Schroeder de Witt, Igl, Zintgraf, Torr, Strohmeier, Kolter, Whiteson, Foerster,
 "Communicating via Markov Decision Processes", ICML 2022 (arXiv 2107.08295), MEME:
