@@ -102,15 +102,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     results = run(env_id, args.agent, seeds=list(range(args.seed0, args.seed0 + args.seeds)),
                   episodes=args.episodes, agent_kwargs=agent_kwargs, progress=True, **env_kwargs)
     keys = list(dict.fromkeys(k for r in results for k in r.metrics))
+    per_episode = len(results) <= 6  # a column per episode while the table stays readable
     table = Table(title=f"{args.agent} on {env_id} {env_kwargs or ''}".strip())
-    table.add_column("seed")
-    table.add_column("episode")
+    for col in ("metric", "mean", "std", "min", "max"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    if per_episode:
+        for r in results:
+            table.add_column(f"s{r.seed}" + (f"e{r.episode}" if args.episodes > 1 else ""),
+                             justify="right")
     for k in keys:
-        table.add_column(k, justify="right")
-    for r in results:
-        table.add_row(str(r.seed), str(r.episode), *(f"{r.metrics.get(k, float('nan')):.4g}" for k in keys))
-    means = [np.mean([r.metrics.get(k, np.nan) for r in results]) for k in keys]
-    table.add_row("mean", "", *(f"{m:.4g}" for m in means), style="bold")
+        values = np.array([r.metrics.get(k, np.nan) for r in results], dtype=float)
+        cells = [np.nanmean(values), np.nanstd(values), np.nanmin(values), np.nanmax(values)]
+        if per_episode:
+            cells += list(values)
+        table.add_row(k, *(f"{v:.4g}" for v in cells))
     Console().print(table)
     return 0
 
