@@ -25,7 +25,8 @@ def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
                            save_dir=str(tmp_path / "models"), eval_seeds=1,
                            wandb_dir=str(tmp_path / "wb")))
     history, config = read_run(_one_run_dir(tmp_path / "wb"))
-    assert config["algo"] == "PPO" and config["env"] == "ToyHits-v0" and config["steps"] == 48
+    assert {k: config.get(k) for k in ("algo", "env", "steps")} == \
+        {"algo": "PPO", "env": "ToyHits-v0", "steps": 48}, (sorted(config), len(history))
     episodes = [row for row in history if "episode/hits" in row]
     assert [row["global_step"] for row in episodes] == [20, 40]  # horizon 20, 48 steps
     assert all(row["episode/hits"] + row["episode/misses"] == 20 for row in episodes)
@@ -50,6 +51,7 @@ def test_run_agent_logs_every_episode(tmp_path):
     assert code == 0
     history, config = read_run(_one_run_dir(tmp_path / "wb"))
     rows = [row for row in history if "episode/hits" in row]
+    assert len(rows) == 4, (sorted(config), history)
     assert [(r["episode/seed"], r["episode/episode"]) for r in rows] == [
         (0, 0), (0, 1), (1, 0), (1, 1)]
     assert all(r["episode/episode_length"] == 7 for r in rows)

@@ -79,6 +79,7 @@ class HintFollower(Agent):
     """Plays the hinted action."""
 
     name = "toy_hint"
+    paper = "papergym test fixture"
 
     def act(self, observation, info):
         return int(np.argmax(observation))
@@ -88,6 +89,7 @@ class Oracle(Agent):
     """Reads the target from the model, then follows hints (the target moves)."""
 
     name = "toy_oracle"
+    paper = "papergym test fixture"
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):
