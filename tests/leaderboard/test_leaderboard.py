@@ -170,13 +170,13 @@ def test_a_worker_that_dies_fails_only_its_own_cells(tmp_path):
 
 
 def test_ray_backend_gives_the_same_numbers_as_local(tmp_path, ray_session):
-    agents = ["random", "toy_oracle", "toy_crash"]
-    kw = dict(seeds=3, markdown=None, plots=None, imports=[TOY])
+    agents = ["random", "toy_oracle", "toy_crash", "toy_hang"]
+    kw = dict(seeds=3, markdown=None, plots=None, imports=[TOY], timeout=1.0)
     local = run_leaderboard(["ToyFaulty-v0"], agents, store=tmp_path / "local.sqlite",
                             workers=1, **kw)
     remote = run_leaderboard(["ToyFaulty-v0"], agents, store=tmp_path / "ray.sqlite",
                              backend="ray", **kw)
-    assert remote.stats.ran == local.stats.ran == 9
+    assert remote.stats.ran == local.stats.ran == 12
     with ResultsStore(tmp_path / "local.sqlite") as a, ResultsStore(tmp_path / "ray.sqlite") as b:
         cells_a = {c.key: c for c in a.cells()}
         cells_b = {c.key: c for c in b.cells()}
@@ -184,9 +184,11 @@ def test_ray_backend_gives_the_same_numbers_as_local(tmp_path, ray_session):
     for key, cell in cells_a.items():
         other = cells_b[key]
         assert (other.status, other.primary_value) == (cell.status, cell.primary_value)
+        assert (other.error or "").splitlines()[-1:] == (cell.error or "").splitlines()[-1:]
         assert [e["metrics"] for e in other.episodes] == [e["metrics"] for e in cell.episodes]
         assert [e["return_curve"] for e in other.episodes] == \
             [e["return_curve"] for e in cell.episodes]
-    assert sum(c.status == "failed" for c in cells_b.values()) == 3
+    assert sum(c.status == "failed" for c in cells_b.values()) == 6
+    assert sum(c.error == "timed out after 1 s" for c in cells_b.values()) == 3  # in the worker
     assert [r.iqm for r in remote.boards[0].rows] == [r.iqm for r in local.boards[0].rows]
     assert np.isfinite([r.iqm for r in remote.boards[0].rows if r.iqm is not None]).all()

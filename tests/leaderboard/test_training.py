@@ -7,6 +7,7 @@ import runpy
 
 import pytest
 
+import papergym
 from papergym.cli import main
 from papergym.leaderboard import run_leaderboard
 from papergym.leaderboard.train import TrainArgs, train
@@ -41,6 +42,15 @@ def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
                              store=tmp_path / "lb.sqlite", workers=1, markdown=None, plots=None)
     rows = {r.agent: r for r in result.boards[0].rows}
     assert rows[f"sb3:{path}"].seeds == 2 and rows[f"sb3:{path}"].failed == 0
+
+
+@pytest.mark.parametrize("algo", ["A2C", "DQN", "MaskablePPO"])
+def test_every_algorithm_trains_saves_and_plays_through_the_runner(tmp_path, algo):
+    path = train(TrainArgs(env="ToyHits-v0", algo=algo, steps=40, n_steps=8, seed=0,
+                           save_dir=str(tmp_path), eval_seeds=1, wandb_mode="disabled"))
+    assert json.loads(path.with_suffix(".json").read_text())["algo"] == algo
+    (episode,) = papergym.run("ToyHits-v0", f"sb3:{path}", seeds=[5], horizon=4)
+    assert episode.metrics["hits"] + episode.metrics["misses"] == 4
 
 
 def test_run_agent_logs_every_episode(tmp_path):
