@@ -10,7 +10,7 @@ import pytest
 from papergym.cli import main
 from papergym.leaderboard import LeaderboardInputError, load_experiment, plan
 from papergym.leaderboard.cells import parse_seeds
-from tests.leaderboard.conftest import TOY
+from tests.leaderboard.conftest import REPO, TOY
 
 
 def _cli(capsys, *args: str) -> tuple[int, str]:
@@ -155,3 +155,9 @@ def test_experiment_with_unknown_env_exits_2(tmp_path, capsys):
     (tmp_path / "e.yaml").write_text("envs:\n  - id: ToyMises-v0\n")
     code, err = _cli(capsys, "--experiment", str(tmp_path / "e.yaml"))
     assert code == 2 and "did you mean ToyMisses-v0" in err
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.*")), ids=lambda p: p.name)
+def test_shipped_experiment_files_plan_cleanly(path):
+    cells, _ = plan(experiment=path)  # every env id and agent name in them resolves
+    assert cells and len({c.key for c in cells}) == len(cells)
