@@ -125,7 +125,9 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
     stored at once, so an interrupted run resumes where it stopped.  ``address``: the
     Ray cluster for ``backend="ray"``.  ``run=False`` only
     ranks what is stored.  The boards cover exactly the planned cells; ``markdown`` and
-    ``plots`` (a folder) are written unless ``None``.
+    ``plots`` (a folder) are written unless ``None``.  The local pool spawns fresh
+    interpreters, so a script that calls this with ``workers > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     cells, imports = plan(envs, agents, seeds, episodes=episodes, quick=quick,
                           experiment=experiment, max_steps=max_steps, imports=imports)
