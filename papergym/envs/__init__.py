@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
-__all__ = ["register_envs", "papergym_env_ids", "FAMILIES"]
+__all__ = ["register_envs", "papergym_env_ids", "family_env_ids", "FAMILIES"]
 
 #: family name -> (paper, env ids); filled by register_envs, read by `papergym list`.
 FAMILIES: dict[str, tuple[str, list[str]]] = {}
@@ -46,3 +46,12 @@ def papergym_env_ids() -> list[str]:
     """Every id papergym registers, in registration order."""
     register_envs()
     return [env_id for _, ids in FAMILIES.values() for env_id in ids]
+
+
+def family_env_ids(family: str) -> tuple[str, ...]:
+    """The ids registered for ``family``: what its agents register for, so a new id of
+    the family reaches its agents with no second edit."""
+    register_envs()
+    if family not in FAMILIES:
+        raise KeyError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+    return tuple(FAMILIES[family][1])

@@ -11,9 +11,9 @@ from papergym.agents.base import register_agent
 from papergym.agents.coding import coupling  # noqa: F401  (pure numpy, no env import)
 from papergym.agents.coding.baselines import MaxEntAgent, ReturnMaxAgent
 from papergym.agents.coding.meme import MemeSender, MessageOnlySender
+from papergym.envs import family_env_ids
 
-MCG_IDS = ("MarkovCodingGame-v0", "MarkovCodingGameCompress4-v0", "MarkovCodingGameCompress16-v0",
-           "MarkovCodingGameSmall-v0", "MarkovCodingGameLarge-v0")
+MCG_IDS = family_env_ids("coding")
 
 
 def _needs_encoder(encoder: str):
@@ -41,6 +41,6 @@ register_agent("uniform-quantizer", MemeSender, MCG_IDS, applies_to=_needs_encod
                reference=True, encoder="uniform")
 register_agent("message-only", MessageOnlySender, MCG_IDS, applies_to=_any_protocol)
 register_agent("max-ent", MaxEntAgent, MCG_IDS)
-register_agent("return-max", ReturnMaxAgent, MCG_IDS)
+register_agent("return-max", ReturnMaxAgent, MCG_IDS, reference=True)
 
 __all__ = ["MemeSender", "MessageOnlySender", "MaxEntAgent", "ReturnMaxAgent", "MCG_IDS"]

@@ -13,6 +13,9 @@ from papergym.envs.coding.grid import soft_q_policy
 
 __all__ = ["ReturnMaxAgent", "MaxEntAgent", "value_iteration"]
 
+_BASELINE_OF = ("baseline of Ebrahimi, Chen, Khisti, Minimum Entropy Coupling with "
+                "Bottleneck, NeurIPS 2024, arXiv 2410.21666")
+
 
 def value_iteration(model, tol: float = 1e-10) -> np.ndarray:
     """Q* of an env model (transitions, rewards, terminal, gamma)."""
@@ -32,7 +35,7 @@ class ReturnMaxAgent(Agent):
     No hyper-parameters.  Ties go to the lower action."""
 
     name = "return-max"
-    paper = None
+    paper = _BASELINE_OF
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):
@@ -50,7 +53,7 @@ class MaxEntAgent(Agent):
     code: the protocol's actions without the message.  ``beta`` (default 0.02)."""
 
     name = "max-ent"
-    paper = None
+    paper = _BASELINE_OF
     requires_model = True
 
     def __init__(self, beta: float = 0.02):

@@ -10,11 +10,12 @@ from papergym.agents.paging.follow_bit import FollowDiscardBitAgent, FollowPhase
 from papergym.agents.paging.lru import LRUAgent
 from papergym.agents.paging.marker import MarkerAgent
 from papergym.agents.paging.phase_predictions import PhasePredictionsAgent
+from papergym.envs import family_env_ids
 
 __all__ = ["BeladyAgent", "DiscardPredictionsAgent", "FIFOAgent", "FollowDiscardBitAgent",
            "FollowPhaseBitAgent", "LRUAgent", "MarkerAgent", "PhasePredictionsAgent"]
 
-ENV_IDS = ("Paging-v0",)
+ENV_IDS = family_env_ids("paging")
 
 register_agent("belady", BeladyAgent, ENV_IDS, reference=True)
 register_agent("lru", LRUAgent, ENV_IDS, reference=True)
