@@ -172,7 +172,13 @@ def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout,
                 while queue and len(in_flight) < 2 * workers:
                     cell = queue.pop()
                     if still_needed(cell):
-                        in_flight[pool.submit(run_cell, cell, timeout, imports)] = cell
+                        try:
+                            future = pool.submit(run_cell, cell, timeout, imports)
+                        except BrokenProcessPool:
+                            # a worker died since the last wait: this cell never started
+                            queue.append(cell)
+                            raise
+                        in_flight[future] = cell
                 if not in_flight:
                     continue
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)

@@ -192,3 +192,32 @@ def test_ray_backend_gives_the_same_numbers_as_local(tmp_path, ray_session):
     assert sum(c.error == "timed out after 1 s" for c in cells_b.values()) == 3  # in the worker
     assert [r.iqm for r in remote.boards[0].rows] == [r.iqm for r in local.boards[0].rows]
     assert np.isfinite([r.iqm for r in remote.boards[0].rows if r.iqm is not None]).all()
+
+
+def test_a_pool_found_broken_at_submit_loses_no_cell(tmp_path, monkeypatch):
+    """A worker can die between two waits; the next submit then raises BrokenProcessPool.
+    The cell being submitted has not started and must still be run (it once went missing)."""
+    import importlib
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # the package re-exports the function execute(), which hides the module's name
+    execute_module = importlib.import_module("papergym.leaderboard.execute")
+
+    calls = {"n": 0}
+
+    class BreaksOnThirdSubmit(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise BrokenProcessPool("simulated: a worker died")
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(execute_module, "ProcessPoolExecutor", BreaksOnThirdSubmit)
+    result = run_leaderboard(["ToyHits-v0"], ["random", "toy_hint"], seeds=3,
+                             store=tmp_path / "b.sqlite", workers=2, imports=[TOY],
+                             markdown=None, plots=None)
+    assert calls["n"] > 3
+    assert (result.stats.ran, result.stats.failed) == (6, 0)
+    with ResultsStore(tmp_path / "b.sqlite") as db:
+        assert len(db) == 6
