@@ -6,7 +6,7 @@ from itertools import combinations
 
 import numpy as np
 
-from papergym.agents.coding.coupling import entropy
+from papergym.agents.coding.coupling import entropy, set_partitions
 
 
 def exact_mec(p, q) -> float:
@@ -30,17 +30,6 @@ def exact_mec(p, q) -> float:
         if np.all(x >= -1e-12) and np.allclose(sub @ x, b, atol=1e-10):
             best = min(best, entropy(np.clip(x, 0, None)))
     return best
-
-
-def set_partitions(n: int):
-    """All maps g: {0..n-1} -> codes, one per set partition (restricted growth strings)."""
-    def grow(prefix, top):
-        if len(prefix) == n:
-            yield np.array(prefix)
-            return
-        for c in range(top + 2):
-            yield from grow(prefix + [c], max(top, c))
-    yield from grow([0], 0)
 
 
 def best_deterministic_rate(p, rate: float) -> float:

@@ -27,7 +27,7 @@ __all__ = [
     "entropy", "binary_entropy", "mutual_information", "joint_entropy", "check_marginal",
     "greedy_mec", "greedy_mec_sparse", "greedy_core", "zero_seeking_mec", "independent_coupling",
     "EncoderChain", "ebim_greedy", "ebim_refine", "ebim_encoder", "uniform_quantizer",
-    "deterministic_joint", "mec_decoder",
+    "deterministic_joint", "mec_decoder", "set_partitions",
 ]
 
 TOL = 1e-9
@@ -303,7 +303,7 @@ def _refine_all(p: np.ndarray, rate: float) -> np.ndarray:
     if p.size > 9:
         raise ValueError(f"p_x: maps='all' enumerates set partitions, n <= 9, got n={p.size}")
     best, best_info = None, -1.0
-    for labels in _set_partitions(p.size):
+    for labels in set_partitions(p.size):
         joint = deterministic_joint(p, labels, p.size)
         h = entropy(joint.sum(axis=0))
         moved = [joint] if h <= rate + 1e-12 else []
@@ -314,7 +314,9 @@ def _refine_all(p: np.ndarray, rate: float) -> np.ndarray:
     return best[:, best.sum(axis=0) > 0]
 
 
-def _set_partitions(n: int):
+def set_partitions(n: int):
+    """Every map g: {0..n-1} -> codes up to renaming, one per set partition of n items
+    (restricted growth strings): the deterministic encoders an exhaustive search visits."""
     def grow(prefix, top):
         if len(prefix) == n:
             yield np.array(prefix)
