@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -46,17 +45,16 @@ def parse_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
 
 
 def resolve_env_id(env_id: str) -> str:
-    """``env_id`` if papergym registers it (``papergym:`` prefix allowed), else CliError
+    """``env_id`` without a ``papergym:`` prefix if it is registered, else CliError
     listing close matches."""
-    from papergym.envs import papergym_env_ids
+    from papergym.leaderboard.cells import UnknownEnvError, check_env_id
 
-    ids = papergym_env_ids()
     bare = env_id.removeprefix("papergym:")
-    if bare in ids:
-        return bare
-    close = difflib.get_close_matches(bare, ids, n=5, cutoff=0.4)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; known ids: {', '.join(ids)}"
-    raise CliError(f"unknown env id {env_id!r}{hint}")
+    try:
+        check_env_id(bare)
+    except UnknownEnvError as exc:
+        raise CliError(str(exc)) from None
+    return bare
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

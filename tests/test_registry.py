@@ -13,6 +13,7 @@ from gymnasium.utils.env_checker import check_env
 
 import papergym
 from papergym.agents.base import RandomAgent, agents_for, registered_agents
+from papergym.leaderboard import env_traits
 from papergym.wrappers import sb3_wrap
 
 ENV_IDS = papergym.papergym_env_ids()
@@ -22,9 +23,7 @@ DOC_SECTIONS = ("## Description", "## Action Space", "## Observation Space", "##
 
 
 def quick_make(env_id: str, **kwargs) -> gym.Env:
-    cls = gym.spec(env_id).entry_point
-    cls = gym.envs.registration.load_env_creator(cls) if isinstance(cls, str) else cls
-    return gym.make(env_id, **{**getattr(cls, "quick_kwargs", {}), **kwargs})
+    return gym.make(env_id, **{**env_traits(env_id).quick_kwargs, **kwargs})
 
 
 def env_class(env_id: str) -> type:
