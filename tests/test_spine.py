@@ -102,7 +102,7 @@ def test_runner_is_deterministic_and_seeds_differ():
     assert [r.metrics for r in a] == [r.metrics for r in b]
     assert [(r.seed, r.episode) for r in a][:3] == [(0, 0), (0, 1), (1, 0)]
     assert len({r.metrics["guesses"] for r in a}) > 1
-    assert agent_seed(0, 0) != agent_seed(0, 1) != agent_seed(1, 0)
+    assert len({agent_seed(0, 0), agent_seed(0, 1), agent_seed(1, 0), agent_seed(1, 1)}) == 4
 
 
 def test_runner_records_regret_and_return_curves():
@@ -213,8 +213,9 @@ def test_sb3_wrap_flattens_dict_actions_and_back():
     assert dqn_env.action_space == gym.spaces.Discrete(12)
 
 
-def test_maskable_ppo_learns_through_adapter():
-    """A few hundred MaskablePPO steps, then the adapter plays only legal moves."""
+def test_maskable_ppo_trains_and_plays_only_legal_moves_through_adapter():
+    """A few hundred MaskablePPO steps, then the adapter plays only legal moves (learning
+    itself is checked by the slow paging test, tests/paging/test_sb3.py)."""
     from sb3_contrib import MaskablePPO
 
     from papergym.agents.base import SB3Agent
