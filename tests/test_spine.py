@@ -158,6 +158,30 @@ def test_store_key_depends_on_kwargs_and_agent_config():
     assert len({base, other, tuned}) == 3
 
 
+def test_config_hash_sees_array_contents_and_digests():
+    from papergym.agents.base import config_hash
+
+    a = np.zeros(5000)
+    b = a.copy()
+    b[2500] = 1.0
+    assert repr(a) == repr(b)  # numpy elides the middle: a repr-based key would collide
+    assert config_hash({"x": a}) != config_hash({"x": b})
+    assert config_hash({"x": a}) == config_hash({"x": a.copy()})
+    assert config_hash({"k": np.int64(3)}) == config_hash({"k": 3})
+
+    class Spec:
+        def __init__(self, tag):
+            self.tag = tag
+
+        def digest(self):
+            return self.tag
+
+        def __repr__(self):
+            return "Spec(...)"
+
+    assert config_hash({"p": Spec("a")}) != config_hash({"p": Spec("b")})
+
+
 def test_store_refuses_foreign_and_corrupted_files(tmp_path):
     foreign = tmp_path / "foreign.sqlite"
     db = sqlite3.connect(foreign)
@@ -225,6 +249,21 @@ def test_maskable_ppo_trains_and_plays_only_legal_moves_through_adapter():
     model.learn(256)
     results = papergym.run(MASKED, SB3Agent(model), seeds=5, n=4)
     assert all(1 <= r.metrics["guesses"] <= 4 for r in results)  # never an illegal guess
+
+
+def test_stochastic_sb3_agent_is_seeded_by_the_runner():
+    from sb3_contrib import MaskablePPO
+
+    from papergym.agents.base import SB3Agent
+
+    model = MaskablePPO("MlpPolicy", sb3_wrap(gym.make(MASKED, n=6)), n_steps=32, batch_size=32,
+                seed=0, device="cpu")
+    agent = SB3Agent(model, deterministic=False)
+    first = [r.metrics["guesses"] for r in papergym.run(MASKED, agent, seeds=8, n=6,
+                                                        max_steps=50)]
+    again = [r.metrics["guesses"] for r in papergym.run(MASKED, agent, seeds=8, n=6,
+                                                        max_steps=50)]
+    assert first == again
 
 
 # ----------------------------------------------------------------- CLI

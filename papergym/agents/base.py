@@ -126,9 +126,24 @@ class RandomAgent(Agent):
         return space.sample(mask=mask) if mask is not None else space.sample()
 
 
+def _hashable(value: Any) -> Any:
+    """What ``config_hash`` hashes for a value JSON cannot take: an object's ``digest()``
+    (e.g. a coding protocol), a numpy array's dtype, shape and bytes (its repr elides
+    large arrays, so two different arrays could share a key), else its repr."""
+    if hasattr(value, "digest") and callable(value.digest):
+        return {"digest": value.digest()}
+    if isinstance(value, np.ndarray):
+        data = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+        return {"ndarray": [str(value.dtype), list(value.shape), data]}
+    if isinstance(value, np.generic):
+        return value.item()
+    return repr(value)
+
+
 def config_hash(config: Mapping[str, Any]) -> str:
-    """A short stable hash of a JSON-able mapping (env kwargs, agent config)."""
-    text = json.dumps(config, sort_keys=True, default=str)
+    """A short stable hash of a mapping (env kwargs, agent config); values JSON cannot
+    encode are hashed by content (see ``_hashable``)."""
+    text = json.dumps(config, sort_keys=True, default=_hashable)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -306,6 +321,11 @@ class SB3Agent(Agent):
         # The trained model is only read during evaluation, so seeds can share it
         # (torch tensors of a trained policy cannot be deep-copied anyway).
         return SB3Agent(self.model, deterministic=self.deterministic, path=self.path)
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        if seed is not None:  # a stochastic policy samples from torch's RNG: seed it
+            self.model.set_random_seed(int(seed) % 2**32)
 
     def act(self, observation, info):
         from papergym.wrappers.sb3 import flatten_observation, unflatten_action
