@@ -44,6 +44,7 @@ def test_discard_algorithm_is_1_kminus1_1_competitive():
     for i in range(300):
         config = random_config(rng, i, "discard")
         if i % 6 == 5:
+            del config["noise0"], config["noise1"]
             config.update(noise_mode="adversarial", noise=float(rng.uniform(0, 0.3)))
         m = play("discard-predictions", seed=i, **config)
         bound = m["opt_faults"] + (config["k"] - 1) * m["eta0"] + m["eta1"]

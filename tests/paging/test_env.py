@@ -19,6 +19,7 @@ QUICK = PagingEnv.quick_kwargs
     ({"k": 0}, "k"), ({"k": 2.5}, "k"), ({"k": 5, "n_pages": 5}, "n_pages"),
     ({"horizon": 0}, "horizon"), ({"noise": -0.1}, "noise"), ({"noise": 1.5}, "noise"),
     ({"noise0": 2.0}, "noise0"), ({"noise1": -1.0}, "noise1"),
+    ({"noise_mode": "adversarial", "noise0": 0.5}, "noise0"),
     ({"prediction": "oracle"}, "prediction"), ({"generator": "markov"}, "generator"),
     ({"noise_mode": "evil"}, "noise_mode"), ({"zipf_alpha": -1.0}, "zipf_alpha"),
     ({"render_mode": "human"}, "render_mode"),

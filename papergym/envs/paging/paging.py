@@ -133,7 +133,8 @@ class PagingEnv(gym.Env):
       (``noise_mode="random"``), or the flip budget as a fraction of ``T``
       (``"adversarial"``).
     - ``noise0`` / ``noise1`` (float in [0, 1] or None): flip probabilities of true 0-bits
-      and true 1-bits, overriding ``noise`` for that bit value (random mode only).
+      and true 1-bits, overriding ``noise`` for that bit value (random mode only: with
+      ``noise_mode="adversarial"`` they raise ``ValueError``).
     - ``noise_mode`` (str, default ``"random"``): ``"random"`` (independent flips) or
       ``"adversarial"``: ``round(noise * T)`` deterministic flips that hide evictable pages
       (discard: true 1 shown as 0; phase: true 0 shown as 1), on the requests whose page
@@ -182,6 +183,12 @@ class PagingEnv(gym.Env):
         for name, value in (("noise", noise), ("noise0", noise0), ("noise1", noise1)):
             if value is not None and not (0.0 <= float(value) <= 1.0):
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        if noise_mode == "adversarial":
+            for name, value in (("noise0", noise0), ("noise1", noise1)):
+                if value is not None:
+                    raise ValueError(f"{name} must be None with noise_mode='adversarial' (it "
+                                     "applies to random flips; the adversarial budget is "
+                                     f"noise * horizon flips), got {value!r}")
         self.k, self.n_pages, self.horizon = int(k), int(n_pages), int(horizon)
         self.generator, self.zipf_alpha = generator, float(zipf_alpha)
         self.prediction, self.noise_mode = prediction, noise_mode

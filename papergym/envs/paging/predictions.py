@@ -79,8 +79,9 @@ def corrupt(true_bits: np.ndarray, rng: np.random.Generator, *, noise0: float, n
     The candidates are the requests whose true bit is ``ADVERSARIAL_TARGET[prediction]``
     (discard: true 1 shown as 0; phase: true 0 shown as 1), i.e. the flips hide evictable
     pages, the error type the paper's bounds charge most.  Among them, the requests whose
-    page is next requested furthest in the future (never again first) are flipped, ties
-    to the earlier request: those pages would clog the cache longest.
+    page is next requested furthest in the future are flipped first (never-again requests
+    rank furthest, the latest of them first; see ``next_use``): those pages would clog
+    the cache longest.
     """
     true_bits = np.asarray(true_bits, dtype=np.int8)
     if mode == "random":
