@@ -45,11 +45,38 @@ def test_theorem_1_rate_is_reached_exactly_when_a_map_has_entropy_r():
     # (only if) between two map rates, every coupling found stays strictly below R
     r = 0.5 * (rates[-1] + rates[-2])
     assert mutual_information(ebim_refine(p, r, maps="all")) < r - 1e-6
-    # the greedy chain meets R exactly at the rates of its own maps
-    for r in (9.0, 4.5, 1.0):
-        labels, h = ebim_greedy(np.full(512, 1 / 512), r)
-        chain_rate = entropy(np.bincount(labels) / 512)
-        assert ebim_greedy(np.full(512, 1 / 512), chain_rate)[1] == chain_rate
+
+
+def test_theorem_1_at_rates_of_maps_the_greedy_chain_does_not_visit():
+    # p = [.4, .3, .2, .1], R = h(0.4): the map {0},{1,2,3} has H(g(X)) = R exactly, but
+    # the greedy chain never builds it (it returns 0.881 bits).  Theorem 1 says the EBIM
+    # optimum is still R, and the exhaustive solvers (all set partitions) must find it.
+    p = np.array([.4, .3, .2, .1])
+    r = binary_entropy(0.4)
+    assert abs(entropy(np.bincount([0, 1, 1, 1], weights=p)) - r) < 1e-12
+    assert abs(best_deterministic_rate(p, r) - r) < 1e-12
+    assert abs(mutual_information(ebim_refine(p, r, maps="all")) - r) < 1e-9
+    _, h = ebim_greedy(p, r)
+    assert h == pytest.approx(0.8813, abs=1e-4) and h < r - 0.05  # greedy falls short...
+    assert r - h <= binary_entropy(np.sort(p)[-2]) + 1e-12  # ...but within Theorem 2
+    rng = np.random.default_rng(7)
+    checked = 0
+    for n in (4, 5, 5, 6):
+        q = random_prior(rng, n)
+        rates = np.unique(np.round(all_deterministic_rates(q), 12))
+        missed = [float(x) for x in rates if ebim_greedy(q, float(x))[1] < x - 1e-9]
+        assert missed, "every map rate is on the greedy chain: pick another prior"
+        for x in missed[:: max(1, len(missed) // 3)]:
+            # (if) some map has H(g(X)) = R, so the optimum I(X;T) = R
+            assert abs(best_deterministic_rate(q, x) - x) < 1e-9
+            assert abs(mutual_information(ebim_refine(q, x, maps="all")) - x) < 1e-9
+            assert x - ebim_greedy(q, x)[1] <= binary_entropy(np.sort(q)[-2]) + 1e-9
+            checked += 1
+        # (only if) just below an unvisited map rate no map has H = R: optimum < R
+        x = missed[-1] - 1e-3
+        if not np.any(np.abs(rates - x) < 1e-9):
+            assert mutual_information(ebim_refine(q, x, maps="all")) < x - 1e-9
+    assert checked >= 8
 
 
 @pytest.mark.parametrize("n", [4, 5, 6, 7])

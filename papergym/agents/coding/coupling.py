@@ -227,6 +227,13 @@ def ebim_greedy(p_x, rate: float) -> tuple[np.ndarray, float]:
     moves a mass p_i <= p_2 and lowers H(T) by at most h(p_i) <= h(p_2), which gives
     Theorem 2's guarantee R - H(g(X)) <= h(p_2) (p_2 = second-largest mass).
 
+    Only that guarantee: the chain visits n of the deterministic maps, so it can miss
+    Theorem 1's optimum I(X;T) = R even when some map g has H(g(X)) = R exactly (e.g.
+    p_X = [.4, .3, .2, .1], R = h(0.4): g = {0},{1,2,3} reaches R, the chain returns
+    0.881 bits).  Only the exhaustive solver (:func:`ebim_refine` with ``maps="all"``,
+    every map of :func:`set_partitions`) attains R there; the env's default encoder
+    (``refine=False``) is this greedy map.
+
     Returns ``(labels, H(g(X)))`` with codes 0..K-1.
     """
     p = check_marginal(p_x, "p_x")
