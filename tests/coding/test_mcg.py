@@ -7,14 +7,16 @@ import copy
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.error import InvalidAction
+from gymnasium.error import InvalidAction, ResetNeeded
 
 import papergym
 from papergym.agents import make_agent, why_not_applicable
+from papergym.agents.base import config_hash
 from papergym.agents.coding.coupling import deterministic_joint
 from papergym.agents.coding.meme import MemeSender
 from papergym.envs.coding.grid import soft_q_policy
-from papergym.envs.coding.protocol import CodingProtocol
+from papergym.envs.coding.mcg import MarkovCodingGameEnv
+from papergym.envs.coding.protocol import CodingProtocol, build_protocol
 
 SMALL = "MarkovCodingGameSmall-v0"
 LOG_BETAS = (-6.0, -4.5, -4.0, -3.5, -3.0)  # the paper sweeps log beta in [-6, -3]
@@ -97,12 +99,129 @@ def test_explicit_protocol_object_is_shared_by_env_and_agent():
     encoder = deterministic_joint(prior, np.arange(64) % 8)  # 3-bit code: x mod 8
     policy = soft_q_policy("4x4", 0.1, float(np.exp(-3.0)))
     proto = CodingProtocol(encoder, policy)
-    res = papergym.run(SMALL, MemeSender(protocol=proto), seeds=40, protocol=proto)
-    assert np.mean([r.metrics["decode_accuracy"] for r in res]) <= 1 / 8 + 0.1
+    n = 200
+    res = papergym.run(SMALL, MemeSender(protocol=proto), seeds=n, protocol=proto)
+    accuracy = np.mean([r.metrics["decode_accuracy"] for r in res])
+    # a 3-bit code leaves 8 messages per code: at best 1/8, and well above chance (1/64)
+    chance = 1 / 64
+    assert chance + 3 * np.sqrt(chance * (1 - chance) / n) < accuracy <= 1 / 8 + 0.1
+    # the receiver learns the code every episode (posterior 1/8 on the true message)...
+    assert all(abs(r.metrics["posterior_true_message"] - 1 / 8) < 1e-9 for r in res)
+    # ...which an agent that ignores the protocol does not
+    ignorant = papergym.run(SMALL, "max-ent", seeds=n, protocol=proto)
+    assert np.mean([r.metrics["posterior_true_message"] for r in ignorant]) < 1 / 32
     assert all(abs(r.metrics["rate"] - 3.0) < 1e-12 for r in res)
     # an agent cannot rebuild a hand-made protocol from the env's spec
     with pytest.raises(ValueError, match="protocol"):
         papergym.run(SMALL, MemeSender(), seeds=1, protocol=proto)
+
+
+def test_protocol_digest_sees_every_byte_and_is_stable():
+    prior = np.full(512, 1 / 512)
+    policy = soft_q_policy("6x6", 0.1, 0.02)
+    labels = np.arange(512) % 16
+    a = CodingProtocol(deterministic_joint(prior, labels), policy)
+    other = labels.copy()
+    other[[200, 201]] = other[[201, 200]]  # two messages swap codes, deep inside the array
+    b = CodingProtocol(deterministic_joint(prior, other), policy)
+    assert repr(a.encoder) == repr(b.encoder)  # numpy's repr elides the difference
+    assert a.digest() != b.digest()
+    assert a.digest() == CodingProtocol(deterministic_joint(prior, labels), policy).digest()
+    c = CodingProtocol(a.encoder, policy.copy())
+    c.policy[20, 0] += 1e-12
+    assert c.digest() != a.digest()
+    spec = {"encoder": "mecb", "message_size": 64, "prior": "uniform", "rate": 3.0,
+            "refine": False, "grid": "4x4", "slip": 0.1, "beta": 0.02, "gamma": 0.95}
+    built = build_protocol(spec)
+    assert built.digest() == CodingProtocol(built.encoder.copy(), built.policy.copy(),
+                                            spec=dict(spec)).digest()
+    assert built.digest() != build_protocol({**spec, "beta": 0.03}).digest()
+    assert built.digest() != CodingProtocol(built.encoder, built.policy).digest()  # spec counts
+
+
+def test_senders_with_different_protocols_have_different_store_keys():
+    prior = np.full(512, 1 / 512)
+    policy = soft_q_policy("6x6", 0.1, 0.02)
+    labels = np.arange(512) % 16
+    other = labels.copy()
+    other[[200, 201]] = other[[201, 200]]
+    a = CodingProtocol(deterministic_joint(prior, labels), policy)
+    b = CodingProtocol(deterministic_joint(prior, other), policy)
+    key_a = config_hash(MemeSender(protocol=a).config())
+    assert key_a != config_hash(MemeSender(protocol=b).config())
+    assert key_a != config_hash(MemeSender().config())
+    same = CodingProtocol(deterministic_joint(prior, labels), policy)
+    assert key_a == config_hash(MemeSender(protocol=same).config())
+    assert config_hash(MemeSender(protocol=a, encoder="mecb").config()) != \
+        config_hash(MemeSender(encoder="mecb").config())
+    from papergym.agents.coding.meme import MessageOnlySender
+    assert config_hash(MessageOnlySender(protocol=a).config()) != \
+        config_hash(MessageOnlySender(protocol=b).config())
+
+
+def _finish_episode(env, action=0):
+    done = False
+    while not done:
+        _, _, term, trunc, _ = env.step(action)
+        done = term or trunc
+    return term, trunc
+
+
+@pytest.mark.parametrize("max_steps", [3, 40])  # ends by truncation / by reaching G or T
+def test_step_after_the_episode_ended_raises_reset_needed_and_changes_nothing(max_steps):
+    env = MarkovCodingGameEnv(message_size=64, compression=2.0, grid="4x4",
+                              max_steps=max_steps)
+    with pytest.raises(ResetNeeded):
+        env.step(0)  # before the first reset
+    env.reset(seed=0)
+    term, trunc = _finish_episode(env, action=1)
+    assert term or trunc
+    state, t, ret, belief = env._state, env._t, env._return, env._belief
+    rng_state = copy.deepcopy(env.np_random.bit_generator.state)
+    for action in (0, 1, 2, 3):
+        with pytest.raises(ResetNeeded):
+            env.step(action)
+    assert (env._state, env._t, env._return) == (state, t, ret) and env._belief is belief
+    assert env.np_random.bit_generator.state == rng_state
+    env.reset(seed=1)  # reset clears the flag
+    assert env.step(0)[0]["state"] in range(16)
+
+
+def test_step_after_termination_raises_on_the_small_id():
+    env = gym.make(SMALL).unwrapped
+    env.reset(seed=0)
+    for seed in range(50):  # find an episode that terminates (goal or trap)
+        env.reset(seed=seed)
+        term, _ = _finish_episode(env, action=int(seed % 4))
+        if term:
+            break
+    assert term
+    with pytest.raises(ResetNeeded):
+        env.step(0)
+
+
+def test_docstring_lists_every_constructor_argument():
+    import inspect
+
+    doc = MarkovCodingGameEnv.__doc__
+    arguments = doc[doc.index("## Arguments"):doc.index("## Reference Agents")]
+    for name in inspect.signature(MarkovCodingGameEnv.__init__).parameters:
+        if name != "self":
+            assert f"``{name}``" in arguments, name
+
+
+@pytest.mark.parametrize("message", [3.9, 3.0, True, -1, 64, "3", np.float64(2.0)])
+def test_bad_reset_message_raises_and_changes_nothing(message):
+    env = gym.make(SMALL).unwrapped
+    env.reset(seed=0)
+    env.step(1)
+    state, t, rng_state = env._state, env._t, copy.deepcopy(env.np_random.bit_generator.state)
+    with pytest.raises(ValueError, match="message"):
+        env.reset(seed=5, options={"message": message})
+    assert (env._state, env._t) == (state, t)
+    assert env.np_random.bit_generator.state == rng_state
+    assert env.reset(seed=0, options={"message": np.int64(3)}) is not None
+    assert env._message == 3
 
 
 def test_same_seed_same_metrics():
@@ -148,6 +267,10 @@ def test_invalid_action_raises_and_leaves_the_state_unchanged():
     ({"prior": [0.5, 0.6]}, "prior"), ({"prior": [-0.5, 1.5]}, "prior"),
     ({"max_steps": 0}, "max_steps"), ({"grid": "S.X\nG.."}, "grid"),
     ({"accuracy_weight": -1.0}, "accuracy_weight"),
+    ({"max_steps": 2.7}, "max_steps"), ({"max_steps": 3.0}, "max_steps"),
+    ({"max_steps": True}, "max_steps"), ({"gamma": 1.5}, r"gamma must be in \[0, 1\)"),
+    ({"gamma": 1.0}, "gamma"), ({"gamma": -0.1}, "gamma"), ({"gamma": float("nan")}, "gamma"),
+    ({"gamma": True}, "gamma"), ({"gamma": "0.9"}, "gamma"),
 ])
 def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
     with pytest.raises(ValueError, match=word):

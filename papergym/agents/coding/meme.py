@@ -57,6 +57,8 @@ class MemeSender(Agent):
     ``protocol``: a :class:`CodingProtocol` (default: the one the env announces).
     ``encoder``: if set (``"mecb"`` / ``"uniform"``), the registry applies this agent only
     to envs whose protocol uses that encoder (the agent's name then names the method).
+    :meth:`config` includes the given protocol's :meth:`CodingProtocol.digest`, so
+    senders with different protocols never share a results-store key.
     """
 
     name = "mecb"
@@ -69,6 +71,12 @@ class MemeSender(Agent):
         self._belief: Belief | None = None
         self._coupling = None
         self._state = 0
+
+    def config(self) -> dict:
+        config = super().config()
+        if self._given is not None:
+            config["protocol"] = self._given.digest()
+        return config
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)

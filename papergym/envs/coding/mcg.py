@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.error import InvalidAction
+from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.coding.grid import MOVES, grid_mdp
 from papergym.envs.coding.protocol import (
@@ -20,6 +20,11 @@ from papergym.envs.coding.protocol import (
 )
 
 __all__ = ["MarkovCodingGameEnv"]
+
+
+def _is_int(value) -> bool:
+    """A real integer (Python or numpy), not a bool and not a float that happens to be whole."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class MarkovCodingGameEnv(gym.Env):
@@ -58,7 +63,9 @@ class MarkovCodingGameEnv(gym.Env):
 
     ## Episode End
     ``terminated`` when the agent enters the goal or a trap; ``truncated`` after
-    ``max_steps`` steps.  The receiver then decodes.
+    ``max_steps`` steps.  The receiver then decodes.  A ``step`` after the episode ended
+    (or before the first ``reset``) raises ``gymnasium.error.ResetNeeded`` and changes
+    nothing.
 
     ## Info
     Every step: ``state`` (cell after the move), ``move`` (the direction actually taken
@@ -82,9 +89,14 @@ class MarkovCodingGameEnv(gym.Env):
     - ``beta`` (float > 0, default 0.02): temperature of the base policy (the paper sweeps
       log beta in [-6, -3]; higher: more bits per step, lower return).
     - ``refine`` (bool, default False): Theorem 3 refinement of the MEC-B encoder.
-    - ``grid`` ("6x6" default, "4x4", "10x10" or a map over ``SGT#.``), ``slip``
-      (in [0, 1], default 0.1), ``max_steps`` (int >= 1, default 40),
-      ``accuracy_weight`` (float >= 0, default 1.0), ``render_mode`` (None or "rgb_array").
+    - ``grid`` ("6x6" default, "4x4", "10x10" or a map over ``SGT#.``).
+    - ``slip`` (float in [0, 1], default 0.1): probability that a move slips.
+    - ``max_steps`` (int >= 1, default 40): the time limit (``truncated``).
+    - ``accuracy_weight`` (float >= 0, default 1.0): weight of a correct guess in
+      ``mcg_payoff``.
+    - ``gamma`` (float in [0, 1), default 0.95): discount of the soft Q-value iteration
+      that computes the base (maximum-entropy) policy, and of ``model()``.
+    - ``render_mode`` (None default, or "rgb_array").
 
     ## Reference Agents
     ``mecb`` and ``uniform-quantizer`` (MEME senders of the two protocols), with
@@ -130,8 +142,11 @@ class MarkovCodingGameEnv(gym.Env):
             raise ValueError(f"slip: must be in [0, 1], got {slip!r}")
         if not beta > 0:
             raise ValueError(f"beta: must be > 0, got {beta!r}")
-        if int(max_steps) < 1:
+        if not _is_int(max_steps) or max_steps < 1:
             raise ValueError(f"max_steps: must be an integer >= 1, got {max_steps!r}")
+        if isinstance(gamma, (bool, np.bool_)) or not isinstance(
+                gamma, (int, float, np.integer, np.floating)) or not 0.0 <= gamma < 1.0:
+            raise ValueError(f"gamma must be in [0, 1), got {gamma!r}")
         if not accuracy_weight >= 0:
             raise ValueError(f"accuracy_weight: must be >= 0, got {accuracy_weight!r}")
         if render_mode not in (None, "rgb_array"):
@@ -151,6 +166,7 @@ class MarkovCodingGameEnv(gym.Env):
         self._state, self._message, self._code, self._t = self.mdp.start, 0, 0, 0
         self._belief = None
         self._return = 0.0
+        self._done = True  # no episode until reset
 
     def _make_protocol(self, protocol, prior, refine) -> CodingProtocol | None:
         if protocol is None or isinstance(protocol, CodingProtocol):
@@ -171,13 +187,16 @@ class MarkovCodingGameEnv(gym.Env):
 
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
         options = options or {}
-        if "message" in options:
-            message = int(options["message"])
-            if not 0 <= message < self.message_size:
-                raise ValueError(f"options['message']: must be in [0, {self.message_size}), "
-                                 f"got {message}")
+        message = options.get("message")
+        # checked before seeding, so a bad reset changes nothing
+        if message is not None and (not _is_int(message) or
+                                    not 0 <= message < self.message_size):
+            raise ValueError(f"options['message']: must be an integer in "
+                             f"[0, {self.message_size}), got {message!r}")
+        super().reset(seed=seed)
+        if message is not None:
+            message = int(message)
         else:
             message = int(np.searchsorted(np.cumsum(self.prior), self.np_random.random(),
                                           side="right").clip(0, self.message_size - 1))
@@ -186,15 +205,16 @@ class MarkovCodingGameEnv(gym.Env):
         self._code = self.protocol.encode(message, u) if self.protocol else message
         self._state, self._t, self._return = self.mdp.start, 0, 0.0
         self._belief = self.protocol.initial_belief() if self.protocol else None
+        self._done = False
         info = self._info()
         info["protocol"] = dict(self.protocol.spec) if self.protocol else None
         return self._obs(), info
 
     def step(self, action):
+        if self._done:
+            raise ResetNeeded("the episode is over (or never started): call reset()")
         if not self.action_space.contains(action):
             raise InvalidAction(f"action: must be an int in [0, 4), got {action!r}")
-        if self._belief is None and self.protocol is not None:
-            raise RuntimeError("step before reset")
         a = int(action)
         if self.protocol is not None:
             self._belief = self.protocol.update(self._belief, self._state, a)
@@ -212,6 +232,7 @@ class MarkovCodingGameEnv(gym.Env):
         self._return += reward
         terminated = bool(self.mdp.terminal[self._state])
         truncated = not terminated and self._t >= self.max_steps
+        self._done = terminated or truncated
         info = self._info()
         info["move"] = move
         if terminated or truncated:

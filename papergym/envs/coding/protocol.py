@@ -19,6 +19,7 @@ JSON-able spec (what the env publishes in ``info["protocol"]``) and caches them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -109,6 +110,19 @@ class CodingProtocol:
             self._code_given_x = self.encoder / self.prior[:, None]
         self.rate = entropy(self.code_prior)
         self.information = mutual_information(self.encoder)
+
+    def digest(self) -> str:
+        """A stable hex digest (SHA-256) of everything that defines the protocol: the
+        encoder's and the policy's dtype, shape and bytes, and the spec (beta, rate, ...).
+        The results store keys runs by it (``papergym.agents.base.config_hash``): the
+        repr of a large array elides most of it, so two protocols could share a repr."""
+        h = hashlib.sha256()
+        for name, array in (("encoder", self.encoder), ("policy", self.policy)):
+            array = np.ascontiguousarray(array)
+            h.update(f"{name}:{array.dtype.str}:{array.shape};".encode())
+            h.update(array.tobytes())
+        h.update(b"spec:" + json.dumps(self.spec, sort_keys=True, default=repr).encode())
+        return h.hexdigest()
 
     # -- encoder -------------------------------------------------------------------
     @property
