@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from papergym.agents.base import Agent
+from papergym.envs.coding import grid
 from papergym.envs.coding.grid import soft_q_policy
 
 __all__ = ["ReturnMaxAgent", "MaxEntAgent", "value_iteration"]
@@ -18,21 +19,16 @@ _BASELINE_OF = ("baseline of Ebrahimi, Chen, Khisti, Minimum Entropy Coupling wi
 
 
 def value_iteration(model, tol: float = 1e-10) -> np.ndarray:
-    """Q* of an env model (transitions, rewards, terminal, gamma)."""
-    P, R, term, gamma = model["transitions"], model["rewards"], model["terminal"], model["gamma"]
-    V = np.zeros(P.shape[0])
-    for _ in range(5000):
-        Q = R + gamma * P @ V
-        V_new = np.where(term, 0.0, Q.max(axis=1))
-        if np.max(np.abs(V_new - V)) < tol:
-            break
-        V = V_new
-    return R + gamma * P @ V_new
+    """Q* of an env model (transitions, rewards, terminal, gamma): the grid module's value
+    iteration, the one the env's ``info["regret"]`` is measured with."""
+    return grid.value_iteration(model["transitions"], model["rewards"], model["terminal"],
+                                model["gamma"], tol)
 
 
 class ReturnMaxAgent(Agent):
-    """The return-maximising baseline: greedy in Q* (value iteration on the model).
-    No hyper-parameters.  Ties go to the lower action."""
+    """The return-maximising baseline: greedy in Q* (value iteration on the model, the
+    cached :func:`papergym.envs.coding.grid.optimal_q` of its grid, slip and gamma, so
+    its moves have regret 0).  No hyper-parameters.  Ties go to the lower action."""
 
     name = "return-max"
     paper = _BASELINE_OF
@@ -42,7 +38,11 @@ class ReturnMaxAgent(Agent):
         super().reset(observation, info, env_model=env_model, seed=seed)
         if env_model is None:
             raise ValueError("env_model: return-max plans on env.model(); got None")
-        self._q = value_iteration(env_model)
+        if "layout" in env_model and "slip" in env_model:  # the env's grid: cached Q*
+            self._q = grid.optimal_q(env_model["layout"], float(env_model["slip"]),
+                                     float(env_model["gamma"]))
+        else:
+            self._q = value_iteration(env_model)
 
     def act(self, observation, info):
         return int(np.argmax(self._q[int(observation["state"])]))

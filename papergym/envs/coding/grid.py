@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["LAYOUTS", "GridMDP", "grid_mdp", "soft_q_policy", "optimal_q"]
+__all__ = ["LAYOUTS", "GridMDP", "grid_mdp", "soft_q_policy", "value_iteration", "optimal_q",
+           "action_gap"]
 
 #: Named layouts. S start, G goal (+1, ends), T trap (-1, ends), # obstacle, . free.
 LAYOUTS: dict[str, str] = {
@@ -137,18 +138,38 @@ def soft_q_policy(layout: str, slip: float, beta: float, gamma: float = 0.95,
     return pi
 
 
-@lru_cache(maxsize=32)
-def optimal_q(layout: str, slip: float, gamma: float = 0.95, tol: float = 1e-10) -> np.ndarray:
-    """Q* of the grid by value iteration (the return-maximising baseline)."""
-    mdp = grid_mdp(layout, slip)
-    V = np.zeros(mdp.n_states)
-    for _ in range(5000):
-        Q = mdp.rewards + gamma * mdp.transitions @ V
-        V_new = np.where(mdp.terminal, 0.0, Q.max(axis=1))
+def value_iteration(transitions: np.ndarray, rewards: np.ndarray, terminal: np.ndarray,
+                    gamma: float, tol: float = 1e-10, max_iter: int = 5000) -> np.ndarray:
+    """Q* of a tabular discounted MDP by value iteration (terminal states are worth 0).
+
+    Q(s,a) = r(s,a) + gamma * sum_s' P(s'|s,a) V(s'), V(s) = max_a Q(s,a); stops when V
+    moves by less than ``tol``.  Returns a new (n_states, n_actions) array."""
+    V = np.zeros(transitions.shape[0])
+    for _ in range(max_iter):
+        Q = rewards + gamma * transitions @ V
+        V_new = np.where(terminal, 0.0, Q.max(axis=1))
         if np.max(np.abs(V_new - V)) < tol:
             V = V_new
             break
         V = V_new
-    Q = mdp.rewards + gamma * mdp.transitions @ V
+    return rewards + gamma * transitions @ V
+
+
+@lru_cache(maxsize=32)
+def optimal_q(layout: str, slip: float, gamma: float = 0.95, tol: float = 1e-10) -> np.ndarray:
+    """Q* of the grid (the return-maximising baseline's plan), cached per (grid, slip, gamma).
+    Read-only (n_states, 4)."""
+    mdp = grid_mdp(layout, slip)
+    Q = value_iteration(mdp.transitions, mdp.rewards, mdp.terminal, gamma, tol)
     Q.setflags(write=False)
     return Q
+
+
+@lru_cache(maxsize=32)
+def action_gap(layout: str, slip: float, gamma: float = 0.95) -> np.ndarray:
+    """V*(s) - Q*(s, a) >= 0 (0 for an optimal move): the regret of taking a in s in the
+    discounted MDP, the env's per-step ``info["regret"]``.  Read-only (n_states, 4)."""
+    Q = optimal_q(layout, slip, gamma)
+    gap = Q.max(axis=1, keepdims=True) - Q
+    gap.setflags(write=False)
+    return gap

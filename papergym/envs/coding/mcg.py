@@ -10,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
-from papergym.envs.coding.grid import MOVES, grid_mdp
+from papergym.envs.coding.grid import MOVES, action_gap, grid_mdp
 from papergym.envs.coding.protocol import (
     ENCODERS,
     CodingProtocol,
@@ -56,6 +56,9 @@ class MarkovCodingGameEnv(gym.Env):
 
     ## Rewards
     The MDP's: +1 on entering the goal, -1 on entering a trap, -0.02 for any other step.
+    The accuracy bonus is not paid as a reward; it enters ``info["metrics"]["mcg_payoff"]``.
+    What a move costs in return is ``info["regret"]`` (see Info): the runner sums it into
+    the ``cumulative_regret`` metric.
 
     ## Starting State
     The agent at the start cell S; X drawn from the prior, T from the encoder p(T|X),
@@ -69,7 +72,11 @@ class MarkovCodingGameEnv(gym.Env):
 
     ## Info
     Every step: ``state`` (cell after the move), ``move`` (the direction actually taken
-    after slipping), ``belief_entropy`` (receiver's uncertainty about T, bits).  At reset:
+    after slipping), ``belief_entropy`` (receiver's uncertainty about T, bits),
+    ``regret`` (V*(s) - Q*(s, a) >= 0 for the state s the move was chosen in and the chosen
+    action a: the action gap of the return-maximising policy in the protocol-free MDP of
+    ``model()``, discounted by ``gamma``; 0 for an optimal move, so ``return-max`` scores 0
+    and the bits a sender conveys are paid for here).  At reset:
     also ``protocol`` (the protocol's JSON-able spec, common knowledge; ``None`` without
     one).  At the end, ``metrics``: ``mdp_return`` (undiscounted), ``decode_accuracy``
     (1 if the receiver's guess equals X else 0: its mean over episodes is P(X_hat = X)),
@@ -95,7 +102,8 @@ class MarkovCodingGameEnv(gym.Env):
     - ``accuracy_weight`` (float >= 0, default 1.0): weight of a correct guess in
       ``mcg_payoff``.
     - ``gamma`` (float in [0, 1), default 0.95): discount of the soft Q-value iteration
-      that computes the base (maximum-entropy) policy, and of ``model()``.
+      that computes the base (maximum-entropy) policy, of ``model()`` and of the Q* behind
+      ``info["regret"]``.
     - ``render_mode`` (None default, or "rgb_array").
 
     ## Reference Agents
@@ -111,7 +119,8 @@ class MarkovCodingGameEnv(gym.Env):
     - ``MarkovCodingGameLarge-v0``: 512 messages on the 10x10 grid, compression 2.
 
     ## Version History
-    - v0: initial version.
+    - v0: initial version; per-step ``info["regret"]`` added later (dynamics,
+      observations and rewards unchanged).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
@@ -153,6 +162,8 @@ class MarkovCodingGameEnv(gym.Env):
             raise ValueError(f"render_mode: None or 'rgb_array', got {render_mode!r}")
         self.mdp = grid_mdp(grid, float(slip))
         self.grid, self.slip, self.beta, self.gamma = grid, float(slip), float(beta), float(gamma)
+        # V*(s) - Q*(s, a), computed once per (grid, slip, gamma) and shared by every env
+        self._regret = action_gap(grid, self.slip, self.gamma)
         self.max_steps, self.accuracy_weight = int(max_steps), float(accuracy_weight)
         self.render_mode = render_mode
         self.protocol = self._make_protocol(protocol, prior, refine)
@@ -216,6 +227,7 @@ class MarkovCodingGameEnv(gym.Env):
         if not self.action_space.contains(action):
             raise InvalidAction(f"action: must be an int in [0, 4), got {action!r}")
         a = int(action)
+        regret = float(self._regret[self._state, a])
         if self.protocol is not None:
             self._belief = self.protocol.update(self._belief, self._state, a)
         move = int(np.searchsorted(self._cum_move[a], self.np_random.random(), side="right"))
@@ -235,6 +247,7 @@ class MarkovCodingGameEnv(gym.Env):
         self._done = terminated or truncated
         info = self._info()
         info["move"] = move
+        info["regret"] = regret
         if terminated or truncated:
             info["metrics"] = self._metrics()
         return self._obs(), float(reward), terminated, truncated, info
