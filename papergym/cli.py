@@ -84,12 +84,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from papergym.agents.base import UnknownAgentError, agent_spec, why_not_applicable
+    from papergym.leaderboard.cells import LeaderboardInputError, check_env_kwargs, sb3_refusal
     from papergym.runner import run
 
     env_id = resolve_env_id(args.env_id)
     env_kwargs = parse_kwargs(args.kw)
     agent_kwargs = parse_kwargs(args.agent_kw)
-    if not args.agent.startswith("sb3:"):
+    for flag in ("seeds", "episodes"):
+        if getattr(args, flag) < 1:
+            raise CliError(f"--{flag} must be >= 1, got {getattr(args, flag)}")
+    try:
+        check_env_kwargs(env_id, env_kwargs)  # before gym.make raises a TypeError for a typo
+    except LeaderboardInputError as exc:
+        raise CliError(str(exc)) from None
+    if args.agent.startswith("sb3:"):
+        reason = sb3_refusal(args.agent, env_id)
+        if reason:
+            raise CliError(reason)
+    else:
         try:
             agent_spec(args.agent)
         except UnknownAgentError as exc:

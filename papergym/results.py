@@ -3,7 +3,8 @@
 One row per cell: (env id, env kwargs hash, agent, agent config hash, seed).  A cell is
 written in one transaction when it finishes, so a killed run never leaves half a cell
 and resumes by skipping the keys already stored.  Writing a key that is already there
-is a no-op unless ``replace=True`` (``--force``).  WAL mode lets several processes
+is a no-op unless ``replace=True`` (``--force``) or, for a stored ``failed`` row only,
+``replace_failed=True`` (``--retry-failed``).  WAL mode lets several processes
 (parallel leaderboard runs, Ray workers on one host) write the same file.
 
 The file carries ``PRAGMA application_id`` = ``APPLICATION_ID`` and a ``meta`` table;
@@ -52,6 +53,8 @@ CREATE TABLE IF NOT EXISTS cells (
     PRIMARY KEY (env_id, env_kwargs_hash, agent, agent_config_hash, seed)
 );
 """
+
+_KEY_MATCH = "env_id=? AND env_kwargs_hash=? AND agent=? AND agent_config_hash=? AND seed=?"
 
 
 class ResultsStoreError(RuntimeError):
@@ -148,9 +151,10 @@ class ResultsStore:
         self.close()
 
     # -- writing
-    def put(self, cell: CellResult, *, replace: bool = False) -> bool:
+    def put(self, cell: CellResult, *, replace: bool = False, replace_failed: bool = False) -> bool:
         """Store one finished cell in one transaction. Returns True if a row was written
-        (False when the key was already stored and ``replace`` is False)."""
+        (False when the key was already stored and ``replace`` is False; with
+        ``replace_failed`` a stored ``failed`` row is replaced, a stored ``ok`` one kept)."""
         from papergym import __version__
 
         key = cell.key
@@ -164,6 +168,9 @@ class ResultsStore:
                cell.papergym_version or __version__)
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            if replace_failed and not replace:
+                self._db.execute(f"DELETE FROM cells WHERE {_KEY_MATCH} AND status='failed'",
+                                 row[:5])
             cur = self._db.execute(f"{verb} INTO cells VALUES ({','.join('?' * len(row))})", row)
             self._db.execute("COMMIT")
         except BaseException:
@@ -173,11 +180,15 @@ class ResultsStore:
 
     # -- reading
     def has(self, key: CellKey) -> bool:
-        return self._db.execute(
-            "SELECT 1 FROM cells WHERE env_id=? AND env_kwargs_hash=? AND agent=? "
-            "AND agent_config_hash=? AND seed=?",
+        return self.status(key) is not None
+
+    def status(self, key: CellKey) -> str | None:
+        """``"ok"`` or ``"failed"`` for a stored key, ``None`` if it is not stored."""
+        row = self._db.execute(
+            f"SELECT status FROM cells WHERE {_KEY_MATCH}",
             (key.env_id, key.env_kwargs_hash, key.agent, key.agent_config_hash, key.seed),
-        ).fetchone() is not None
+        ).fetchone()
+        return None if row is None else row[0]
 
     def keys(self) -> set[CellKey]:
         return {CellKey(*r) for r in self._db.execute(

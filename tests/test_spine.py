@@ -286,6 +286,20 @@ def test_cli_unknown_agent_and_bad_kw_exit_2(capsys):
     assert "key=value" in capsys.readouterr().err
 
 
+def test_cli_unknown_env_kwarg_exits_2_listing_the_accepted_names(capsys):
+    assert main(["run", "Paging-v0", "lru", "--kw", "kk=3"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown env keyword argument 'kk' (did you mean k?)" in err
+    assert "it accepts k, n_pages, horizon" in err and "Traceback" not in err
+
+
+def test_cli_run_refuses_zero_seeds_or_episodes(capsys):
+    assert main(["run", "Paging-v0", "lru", "--episodes", "0"]) == 2
+    assert "--episodes must be >= 1, got 0" in capsys.readouterr().err
+    assert main(["run", "Paging-v0", "lru", "--seeds", "0"]) == 2
+    assert "--seeds must be >= 1" in capsys.readouterr().err
+
+
 def test_cli_list_and_run_print_tables():
     out = subprocess.run([sys.executable, "-m", "papergym.cli", "list"], capture_output=True,
                          text=True, check=True).stdout

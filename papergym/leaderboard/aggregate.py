@@ -91,6 +91,12 @@ class Board:
         return f"{self.env_id}{suffix}"
 
 
+def _last_line(error: str | None) -> str:
+    """The last non-blank line of an error text (a traceback's exception line), or ""."""
+    lines = (error or "").strip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def _higher_is_better(env_id: str) -> bool:
     from papergym.leaderboard.cells import env_traits
 
@@ -139,8 +145,7 @@ def aggregate(cells: Iterable[CellResult], *, keys: set[CellKey] | None = None,
                       failed=len(bad), episodes=sum(len(c.episodes) for c in ok),
                       wall_time=sum(c.wall_time for c in agent_cells),
                       requires_model=any(c.requires_model for c in agent_cells),
-                      errors=[(c.error or "").strip().splitlines()[-1:][0] if c.error else ""
-                              for c in bad])
+                      errors=[_last_line(c.error) for c in bad])
             if ok:
                 scores = np.asarray(row.values)[:, None]
                 row.iqm = iqm(scores)

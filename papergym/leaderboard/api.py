@@ -19,6 +19,7 @@ from papergym.leaderboard.cells import (
     QUICK_SEEDS,
     Cell,
     EnvEntry,
+    LeaderboardInputError,
     import_plugins,
     parse_seeds,
     plan_cells,
@@ -72,8 +73,15 @@ def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[An
             entries.append(EnvEntry(e["id"].removeprefix("papergym:"), configs, e.get("agents")))
     if seeds is None:
         seeds = QUICK_SEEDS if quick else DEFAULT_SEEDS
+    if episodes is not None and (isinstance(episodes, bool) or not isinstance(episodes, int)
+                                 or episodes < 1):
+        raise LeaderboardInputError(f"episodes must be a whole number >= 1, got {episodes!r}")
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int)
+                                  or max_steps < 1):
+        raise LeaderboardInputError(f"max_steps must be a whole number >= 1, got {max_steps!r}")
     cells = plan_cells(entries, agents=agents, seeds=parse_seeds(seeds),
-                       episodes=episodes or 1, quick=quick, max_steps=max_steps)
+                       episodes=episodes if episodes is not None else 1, quick=quick,
+                       max_steps=max_steps)
     return cells, imports
 
 
@@ -114,6 +122,7 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
                     quick: bool = False, experiment: str | Path | None = None,
                     store: str | Path | ResultsStore = DEFAULT_PATH, backend: str = "local",
                     workers: int | None = None, force: bool = False,
+                    retry_failed: bool = False,
                     timeout: float | None = 600.0, max_steps: int | None = None,
                     imports: Sequence[str] = (), run: bool = True, progress: bool = False,
                     address: str | None = None,
@@ -121,14 +130,19 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
                     plots: str | Path | None = DEFAULT_PLOTS, console=None) -> LeaderboardResult:
     """Run a leaderboard and rank it.
 
-    Cells already in ``store`` are skipped (``force`` reruns them); each finished cell is
-    stored at once, so an interrupted run resumes where it stopped.  ``address``: the
+    Cells already in ``store`` are skipped (``force`` reruns them; ``retry_failed`` reruns
+    the stored ``failed`` ones and replaces them); each finished cell is stored at once, so an interrupted run resumes where it stopped.  ``address``: the
     Ray cluster for ``backend="ray"``.  ``run=False`` only
     ranks what is stored.  The boards cover exactly the planned cells; ``markdown`` and
     ``plots`` (a folder) are written unless ``None``.  The local pool spawns fresh
     interpreters, so a script that calls this with ``workers > 1`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise LeaderboardInputError(f"workers must be >= 1 (default: the core count), "
+                                    f"got {workers!r}")
+    if timeout is not None and not timeout > 0:  # also refuses NaN
+        raise LeaderboardInputError(f"timeout must be > 0 seconds, got {timeout!r}")
     cells, imports = plan(envs, agents, seeds, episodes=episodes, quick=quick,
                           experiment=experiment, max_steps=max_steps, imports=imports)
     owned = not isinstance(store, ResultsStore)
@@ -138,7 +152,7 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
             bar = _Progress(len(cells), progress, console)
             try:
                 stats = execute(cells, db, backend=backend, workers=workers, force=force,
-                                timeout=timeout, imports=imports, on_done=bar,
+                                retry_failed=retry_failed, timeout=timeout, imports=imports, on_done=bar,
                                 address=address)
             finally:
                 bar.close()

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
+import json
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -30,8 +34,9 @@ from papergym.agents.base import (
 from papergym.envs import papergym_env_ids
 from papergym.results import CellKey
 
-__all__ = ["Cell", "EnvTraits", "UnknownEnvError", "LeaderboardInputError", "env_traits",
-           "plan_cells", "parse_seeds", "import_plugins", "QUICK_SEEDS", "DEFAULT_SEEDS"]
+__all__ = ["Cell", "EnvTraits", "UnknownEnvError", "UnknownEnvKwargError", "LeaderboardInputError",
+           "check_env_id", "check_env_kwargs", "sb3_refusal", "env_traits", "plan_cells",
+           "parse_seeds", "import_plugins", "QUICK_SEEDS", "DEFAULT_SEEDS"]
 
 QUICK_SEEDS = 3
 DEFAULT_SEEDS = 5
@@ -43,6 +48,10 @@ class LeaderboardInputError(ValueError):
 
 class UnknownEnvError(LeaderboardInputError):
     """An env id that is not registered; the message lists close matches."""
+
+
+class UnknownEnvKwargError(LeaderboardInputError):
+    """An env keyword argument the env's constructor does not take; lists the accepted ones."""
 
 
 @dataclass
@@ -93,13 +102,74 @@ def check_env_id(env_id: str) -> None:
     raise UnknownEnvError(f"unknown env id {env_id!r}{hint} (`papergym list` shows all)")
 
 
-def env_traits(env_id: str) -> EnvTraits:
-    """The leaderboard attributes of ``env_id``'s class (ImportError if it is not built yet)."""
-    check_env_id(env_id)
+def _entry_point(env_id: str) -> Any:
+    """The class or factory ``gym.make(env_id)`` calls (ImportError if it cannot be loaded)."""
     entry = gym.spec(env_id).entry_point
     if isinstance(entry, str):
         module, _, attr = entry.partition(":")
         entry = getattr(importlib.import_module(module), attr)
+    return entry
+
+
+# keywords gym.make takes itself rather than passing them to the env's constructor
+_MAKE_KWARGS = ("max_episode_steps", "disable_env_checker")
+
+
+def check_env_kwargs(env_id: str, kwargs: Mapping[str, Any]) -> None:
+    """:class:`UnknownEnvKwargError` unless every name in ``kwargs`` is a parameter of
+    ``env_id``'s entry point (or one of gym.make's own); the message lists the accepted
+    names and close matches.  An entry point taking ``**kwargs`` accepts anything, and
+    one whose signature cannot be read is not checked."""
+    check_env_id(env_id)
+    if not kwargs:
+        return
+    try:
+        params = inspect.signature(_entry_point(env_id)).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = [p.name for p in params
+                if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              inspect.Parameter.KEYWORD_ONLY)]
+    accepted += [n for n in _MAKE_KWARGS if n not in accepted]
+    unknown = [k for k in kwargs if k not in accepted]
+    if not unknown:
+        return
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, accepted, n=3, cutoff=0.5)
+        parts.append(f"{name!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
+    noun = "argument" if len(unknown) == 1 else "arguments"
+    raise UnknownEnvKwargError(
+        f"{env_id}: unknown env keyword {noun} {', '.join(parts)}; it accepts "
+        f"{', '.join(accepted)}")
+
+
+def sb3_refusal(path: str | Path, env_id: str) -> str | None:
+    """Why the SB3 model at ``path`` (``sb3:`` prefix allowed) must not play ``env_id``:
+    the zip does not exist, or the ``.json`` sidecar the training script writes next to
+    it names another env id.  ``None`` when it may play (no sidecar: nothing to check)."""
+    path = Path(str(path).removeprefix("sb3:"))
+    zip_path = path if path.suffix == ".zip" else path.with_suffix(".zip")
+    if not zip_path.is_file():
+        return f"sb3:{path}: no SB3 model at {zip_path}"
+    sidecar = zip_path.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        trained_on = json.loads(sidecar.read_text()).get("env_id")
+    except (OSError, ValueError, AttributeError) as exc:
+        return f"sb3:{path}: its sidecar {sidecar} is not readable JSON ({exc})"
+    if trained_on is not None and trained_on != env_id:
+        return f"sb3:{path} was trained on {trained_on}, not {env_id} (says {sidecar.name})"
+    return None
+
+
+def env_traits(env_id: str) -> EnvTraits:
+    """The leaderboard attributes of ``env_id``'s class (ImportError if it is not built yet)."""
+    check_env_id(env_id)
+    entry = _entry_point(env_id)
     configs = tuple(dict(c) for c in getattr(entry, "leaderboard_configs", ({},))) or ({},)
     return EnvTraits(primary_metric=getattr(entry, "primary_metric", "episode_return"),
                      higher_is_better=bool(getattr(entry, "higher_is_better", True)),
@@ -127,6 +197,10 @@ def parse_seeds(value: int | str | Sequence[int]) -> list[int]:
         seeds = [int(s) for s in value]
     if not seeds:
         raise LeaderboardInputError(f"seeds {value!r}: no seeds")
+    repeated = sorted(s for s, n in Counter(seeds).items() if n > 1)
+    if repeated:
+        raise LeaderboardInputError(
+            f"seeds {value!r}: seed(s) {', '.join(map(str, repeated))} given more than once")
     return seeds
 
 
@@ -185,6 +259,7 @@ def plan_cells(entries: Sequence[EnvEntry] | None = None, *, agents=None, seeds=
         items = _agent_items(named) if named is not None else None
         for variant in variants:
             env_kwargs = {**variant, **(traits.quick_kwargs if quick else {})}
+            check_env_kwargs(entry.env_id, env_kwargs)
             if items is None:
                 names = agents_for(entry.env_id, env_kwargs, reference_only=quick)
                 if quick and "random" not in names:
@@ -193,7 +268,8 @@ def plan_cells(entries: Sequence[EnvEntry] | None = None, *, agents=None, seeds=
             else:
                 pairs = []
                 for name, kw in items:
-                    reason = why_not_applicable(name, entry.env_id, env_kwargs)
+                    reason = (sb3_refusal(name, entry.env_id) if name.startswith("sb3:")
+                              else None) or why_not_applicable(name, entry.env_id, env_kwargs)
                     if reason is None:
                         pairs.append((name, kw))
                         applied.add(name)

@@ -39,7 +39,7 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "leaderboard", help="rank every agent on every env it applies to, over seeds",
         description="Run the leaderboard's missing cells (env, kwargs, agent, seed), then print "
-                    "one table per env (IQM of its primary metric, 95%% stratified bootstrap "
+                    "one table per env (IQM of its primary metric, 95% stratified bootstrap "
                     "CI) and write Markdown and PNG plots.  Stored cells are skipped, so an "
                     "interrupted run resumes.")
     sel = p.add_argument_group("what to run")
@@ -64,6 +64,8 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     how.add_argument("--ray-address", help="Ray cluster address (default: RAY_ADDRESS or local)")
     how.add_argument("--timeout", type=float, default=600.0, help="seconds per cell (default 600)")
     how.add_argument("--force", action="store_true", help="rerun cells already stored")
+    how.add_argument("--retry-failed", action="store_true",
+                     help="rerun the stored failed cells and replace them (ok cells are kept)")
     how.add_argument("--report-only", action="store_true",
                      help="run nothing; rank what the store holds for this selection")
     how.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -100,7 +102,8 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         result = run_leaderboard(
             envs, _split(args.agents), seeds, episodes=args.episodes, quick=args.quick,
             experiment=args.experiment, store=args.db, backend=args.backend,
-            workers=args.workers, force=args.force, timeout=args.timeout,
+            workers=args.workers, force=args.force, retry_failed=args.retry_failed,
+            timeout=args.timeout,
             max_steps=args.max_steps, imports=args.imports, run=not args.report_only,
             progress=not args.no_progress, address=args.ray_address,
             markdown=None if args.no_files else args.markdown,

@@ -7,11 +7,18 @@ driver checks the store again, so two runs sharing a database rarely repeat work
 ``INSERT OR IGNORE`` makes the rare race harmless.
 
 A cell that raises or runs past ``timeout`` seconds becomes a ``failed`` row carrying
-the error text; the rest of the run goes on.
+the error text; the rest of the run goes on.  The timeout is enforced twice: in the
+worker by SIGALRM (which cannot interrupt native code, or code that blocks or ignores
+the signal), and by the driver, which gives up on a cell not back ``2 * timeout +
+grace`` seconds after it was handed to the pool or to Ray (a handed-over cell may wait
+for one other cell before it starts, hence the factor 2): the pool's worker processes
+are killed, the overdue cell gets its ``failed`` row and the other cells in flight are
+run again.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import threading
@@ -19,6 +26,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,13 +36,15 @@ import numpy as np
 from papergym.leaderboard.cells import Cell, import_plugins
 from papergym.results import CellResult, ResultsStore
 
-__all__ = ["run_cell", "execute", "ExecutionStats", "CellTimeout"]
+__all__ = ["run_cell", "execute", "ExecutionStats", "CellTimeout", "GRACE"]
 
 ERROR_CHARS = 4000  # the tail of a traceback kept in a failed row
+GRACE = 30.0  # seconds the driver waits past 2 * timeout before it kills a cell
 
 
-class CellTimeout(Exception):
-    pass
+class CellTimeout(BaseException):
+    """The cell ran past its timeout.  A BaseException (like KeyboardInterrupt), so an
+    agent's or env's ``except Exception:`` cannot swallow it and keep running."""
 
 
 @contextmanager
@@ -88,10 +98,18 @@ def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = 
         return failed_result(cell, f"the env's info['metrics'] has no primary metric "
                                    f"{cell.primary_metric!r} (has {sorted(episodes[0].metrics)})",
                              wall)
+    try:
+        primary = float(np.mean(np.asarray(values, dtype=float)))
+    except (TypeError, ValueError):
+        return failed_result(cell, f"primary metric {cell.primary_metric!r} is not a number: "
+                                   f"{values!r}", wall)
+    if not math.isfinite(primary):  # SQLite would store NaN as NULL: the cell would look failed
+        return failed_result(cell, f"primary metric {cell.primary_metric!r} is {primary} "
+                                   f"(per episode: {values!r})", wall)
     return CellResult(cell.env_id, cell.env_kwargs, cell.agent, cell.agent_config, cell.seed,
                       episodes=[r.as_dict() for r in episodes],
                       primary_metric=cell.primary_metric,
-                      primary_value=float(np.mean(values)), requires_model=cell.requires_model,
+                      primary_value=primary, requires_model=cell.requires_model,
                       wall_time=wall, finished_at=time.time(), papergym_version=papergym.__version__)
 
 
@@ -105,27 +123,45 @@ class ExecutionStats:
 
 
 def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local",
-            workers: int | None = None, force: bool = False, timeout: float | None = 600.0,
-            imports: Sequence[str] = (), on_done: Callable[[Cell, CellResult | None], None] | None = None,
-            address: str | None = None) -> ExecutionStats:
+            workers: int | None = None, force: bool = False, retry_failed: bool = False,
+            timeout: float | None = 600.0, imports: Sequence[str] = (),
+            on_done: Callable[[Cell, CellResult | None], None] | None = None,
+            address: str | None = None, grace: float = GRACE) -> ExecutionStats:
     """Run the cells not yet stored (all with ``force``) and store each result.
 
     ``backend``: ``"local"`` (a process pool of ``workers``, default the core count; one
-    worker runs in this process) or ``"ray"``.  ``on_done(cell, result)`` is called per
-    cell, with ``None`` for a skipped one (the progress bar).  ``address``: Ray's.
+    worker runs in this process) or ``"ray"``.  ``retry_failed``: stored ``failed`` cells
+    are run again and replaced by the new result (stored ``ok`` cells are still skipped).
+    ``on_done(cell, result)`` is called per cell, with ``None`` for a skipped one (the
+    progress bar).  ``address``: Ray's.  ``grace``: see the module doc (the driver-side
+    timeout is ``2 * timeout + grace``).
     """
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1 (or None for the core count), got {workers}")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds (or None for no limit), got {timeout}")
+    if backend not in ("local", "ray"):
+        raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     stats = ExecutionStats(planned=len(cells))
     done = on_done or (lambda cell, result: None)
+
+    def stored(cell: Cell) -> bool:
+        """True if ``cell`` need not run: stored, and not a failure to retry."""
+        if force:
+            return False
+        status = store.status(cell.key)
+        return status is not None and not (retry_failed and status == "failed")
+
     todo = []
     for cell in cells:
-        if not force and store.has(cell.key):
+        if stored(cell):
             stats.skipped += 1
             done(cell, None)
         else:
             todo.append(cell)
 
     def still_needed(cell: Cell) -> bool:
-        if force or not store.has(cell.key):
+        if not stored(cell):
             return True
         stats.skipped += 1
         done(cell, None)
@@ -134,38 +170,67 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
     def finish(cell: Cell, result: CellResult) -> None:
         stats.ran += 1
         stats.failed += result.status == "failed"
-        stats.written += store.put(result, replace=force)
+        if force:
+            written = store.put(result, replace=True)
+        elif retry_failed:
+            written = store.put(result, replace_failed=True)
+        else:
+            written = store.put(result)
+        stats.written += written
         done(cell, result)
 
     if backend == "ray":
         from papergym.leaderboard.ray_backend import run_ray
 
-        run_ray(todo, still_needed, finish, timeout=timeout, imports=imports, address=address)
-    elif backend == "local":
+        run_ray(todo, still_needed, finish, timeout=timeout, imports=imports, address=address,
+                grace=grace)
+    else:
         n = workers or os.cpu_count() or 1
         if n <= 1 or len(todo) <= 1:
+            # in this process: only the SIGALRM deadline applies (nothing here can kill it)
             for cell in todo:
                 if still_needed(cell):
                     finish(cell, run_cell(cell, timeout, imports))
         else:
-            _run_pool(todo, n, still_needed, finish, timeout, imports)
-    else:
-        raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+            _run_pool(todo, n, still_needed, finish, timeout, imports, grace)
     return stats
 
 
-def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout, imports) -> None:
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's worker processes (a hung cell may block or ignore SIGTERM); the
+    pool then counts as broken and must be replaced."""
+    kill = getattr(pool, "kill_workers", None)  # Python >= 3.14
+    if kill is not None:
+        kill()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):  # already gone or closed
+            pass
+
+
+def _overdue_error(timeout: float, waited: float) -> str:
+    return (f"timed out after {timeout:g} s (killed: not back after {waited:.0f} s; the "
+            "worker did not stop at its deadline, e.g. a hang in native code)")
+
+
+def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout, imports,
+              grace: float = GRACE) -> None:
     """A spawn-context process pool with a bounded queue (so the store is re-checked
     just before each cell starts).  A worker that dies (segfault, ``os._exit``, OOM
     kill) breaks the whole pool: the cells then in flight are re-run one by one, each in
-    a pool of its own, so only the culprit gets a ``failed`` row."""
+    a pool of its own, so only the culprit gets a ``failed`` row.  A cell not back
+    ``2 * timeout + grace`` seconds after it was submitted gets a ``failed`` row; the
+    pool's workers are killed and the other cells in flight are run again."""
     import multiprocessing
 
     spawn = multiprocessing.get_context("spawn")
+    limit = 2 * timeout + grace if timeout else None
     queue = list(reversed(todo))
     suspects: list[Cell] = []
     while queue:
-        in_flight: dict = {}
+        in_flight: dict = {}  # future -> (cell, submitted at)
         pool = ProcessPoolExecutor(workers, mp_context=spawn)
         try:
             while queue or in_flight:
@@ -178,22 +243,44 @@ def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout,
                             # a worker died since the last wait: this cell never started
                             queue.append(cell)
                             raise
-                        in_flight[future] = cell
+                        in_flight[future] = (cell, time.monotonic())
                 if not in_flight:
                     continue
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                wait_s = None
+                if limit is not None:
+                    oldest = min(start for _, start in in_flight.values())
+                    wait_s = max(0.0, oldest + limit - time.monotonic()) + 0.05
+                finished, _ = wait(in_flight, timeout=wait_s, return_when=FIRST_COMPLETED)
                 for future in finished:
                     result = future.result()  # BrokenProcessPool: see below
-                    finish(in_flight.pop(future), result)
+                    finish(in_flight.pop(future)[0], result)
+                now = time.monotonic()
+                overdue = [f for f, (_, start) in in_flight.items()
+                           if limit is not None and now - start > limit and not f.done()]
+                if overdue:
+                    _kill_workers(pool)
+                    for future in overdue:
+                        cell, start = in_flight.pop(future)
+                        finish(cell, failed_result(cell, _overdue_error(timeout, now - start),
+                                                   now - start))
+                    # innocent cells killed with the pool: first in line for the next pool
+                    queue.extend(reversed([cell for cell, _ in in_flight.values()]))
+                    in_flight.clear()
+                    break
         except BrokenProcessPool:
-            suspects += in_flight.values()
+            suspects += [cell for cell, _ in in_flight.values()]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     for cell in suspects:
-        with ProcessPoolExecutor(1, mp_context=spawn) as solo:
-            try:
-                result = solo.submit(run_cell, cell, timeout, imports).result()
-            except BrokenProcessPool:
-                result = failed_result(cell, "the worker process died while running this "
-                                             "cell (a crash, os._exit or out of memory)")
+        solo = ProcessPoolExecutor(1, mp_context=spawn)
+        try:
+            result = solo.submit(run_cell, cell, timeout, imports).result(timeout=limit)
+        except BrokenProcessPool:
+            result = failed_result(cell, "the worker process died while running this "
+                                         "cell (a crash, os._exit or out of memory)")
+        except FutureTimeout:
+            _kill_workers(solo)
+            result = failed_result(cell, _overdue_error(timeout, limit), limit)
+        finally:
+            solo.shutdown(wait=True, cancel_futures=True)
         finish(cell, result)

@@ -5,7 +5,7 @@ tests do), else to ``RAY_ADDRESS`` / a new local instance.  Each task runs
 :func:`papergym.leaderboard.execute.run_cell`, the very function the local backend
 runs, so the numbers are the same for the same seeds; results come back to the driver,
 which stores them.  Besides the in-worker timeout, the driver cancels a task not back
-``2 * timeout + GRACE`` seconds after it was queued (a hang in native code; a queued
+``2 * timeout + grace`` seconds after it was queued (a hang in native code; a queued
 task may wait for one other cell before it starts, hence the factor 2).
 """
 
@@ -15,17 +15,16 @@ import time
 from collections.abc import Callable, Sequence
 
 from papergym.leaderboard.cells import Cell
-from papergym.leaderboard.execute import failed_result, run_cell
+from papergym.leaderboard.execute import GRACE, failed_result, run_cell
 from papergym.results import CellResult
 
 __all__ = ["run_ray", "GRACE"]
 
-GRACE = 30.0
-
 
 def run_ray(todo: Sequence[Cell], still_needed: Callable[[Cell], bool],
             finish: Callable[[Cell, CellResult], None], *, timeout: float | None,
-            imports: Sequence[str] = (), address: str | None = None) -> None:
+            imports: Sequence[str] = (), address: str | None = None,
+            grace: float = GRACE) -> None:
     try:
         import ray
     except ImportError as exc:
@@ -54,7 +53,7 @@ def run_ray(todo: Sequence[Cell], still_needed: Callable[[Cell], bool],
         if timeout:
             now = time.monotonic()
             for ref, (cell, start) in list(in_flight.items()):
-                if now - start > 2 * timeout + GRACE:
+                if now - start > 2 * timeout + grace:
                     ray.cancel(ref, force=True)
                     del in_flight[ref]
                     finish(cell, failed_result(cell, f"timed out after {timeout:g} s "

@@ -36,3 +36,14 @@ def test_wider_spread_gives_a_wider_interval():
     narrow = np.subtract(*stratified_bootstrap_ci(base, reps=400)[::-1])
     wide = np.subtract(*stratified_bootstrap_ci(10 * base, reps=400)[::-1])
     assert wide == pytest.approx(10 * narrow)
+
+
+def test_a_blank_error_text_does_not_break_the_board():
+    from papergym.leaderboard import aggregate
+    from papergym.results import CellResult
+
+    cells = [CellResult("ToyHits-v0", {}, "random", {}, seed, status="failed", error=error,
+                        primary_metric="hits") for seed, error in
+             enumerate(["   \n  ", "", None, "Traceback ...\nValueError: x\n\n"])]
+    (board,) = aggregate(cells)
+    assert board.rows[0].errors == ["", "", "", "ValueError: x"]

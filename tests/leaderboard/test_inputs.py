@@ -161,3 +161,100 @@ def test_experiment_with_unknown_env_exits_2(tmp_path, capsys):
 def test_shipped_experiment_files_plan_cleanly(path):
     cells, _ = plan(experiment=path)  # every env id and agent name in them resolves
     assert cells and len({c.key for c in cells}) == len(cells)
+
+
+# ------------------------------------------------------------ env kwargs, numbers, sb3
+
+
+def test_unknown_env_kwarg_exits_2_listing_the_accepted_names(tmp_path, capsys):
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--kw", "horizn=3",
+                     "--db", str(tmp_path / "k.sqlite"))
+    assert code == 2
+    assert "unknown env keyword argument 'horizn' (did you mean horizon?)" in err
+    assert "accepts n_actions, horizon, hint_noise" in err
+    assert not (tmp_path / "k.sqlite").exists()  # refused before anything ran
+
+
+def test_unknown_env_kwarg_in_an_experiment_file_exits_2(tmp_path, capsys):
+    (tmp_path / "e.yaml").write_text("envs:\n  - id: ToyHits-v0\n    kwargs: {n_action: 3}\n")
+    code, err = _cli(capsys, "--experiment", str(tmp_path / "e.yaml"))
+    assert code == 2 and "'n_action' (did you mean n_actions?)" in err
+
+
+def test_check_env_kwargs():
+    from papergym.leaderboard.cells import UnknownEnvKwargError, check_env_kwargs
+
+    check_env_kwargs("ToyHits-v0", {"horizon": 3, "max_episode_steps": 9})  # gym.make's own
+    with pytest.raises(UnknownEnvKwargError, match="'kk', 'zz'"):
+        check_env_kwargs("ToyHits-v0", {"kk": 1, "zz": 2})
+    with pytest.raises(LeaderboardInputError, match="unknown env id"):
+        check_env_kwargs("ToyHitz-v0", {})
+
+
+def test_check_env_kwargs_accepts_anything_for_a_var_keyword_entry_point():
+    from gymnasium.envs.registration import register, registry
+
+    from papergym.leaderboard.cells import check_env_kwargs
+    from tests.leaderboard.toyenv import ToyHitsEnv
+
+    def make_toy(**kwargs):
+        return ToyHitsEnv(**kwargs)
+
+    if "ToyAnyKw-v0" not in registry:
+        register(id="ToyAnyKw-v0", entry_point=make_toy)
+    check_env_kwargs("ToyAnyKw-v0", {"whatever": 1})
+
+
+def test_duplicate_seeds_are_refused():
+    with pytest.raises(LeaderboardInputError, match="seed.s. 0, 2 given more than once"):
+        parse_seeds("0,0,1-2,2")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--episodes", "0"], "episodes must be a whole number >= 1, got 0"),
+    (["--workers", "0"], "workers must be >= 1"),
+    (["--workers", "-2"], "workers must be >= 1"),
+    (["--timeout", "-1"], "timeout must be > 0 seconds, got -1.0"),
+    (["--timeout", "0"], "timeout must be > 0 seconds"),
+    (["--max-steps", "0"], "max_steps must be a whole number >= 1"),
+    (["--seeds", "0,0"], "given more than once"),
+])
+def test_bad_numbers_exit_2(tmp_path, capsys, flags, message):
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--db", str(tmp_path / "n.sqlite"), *flags)
+    assert code == 2 and message in err
+
+
+def test_help_shows_a_plain_percent_sign(capsys):
+    with pytest.raises(SystemExit):
+        main(["leaderboard", "--help"])
+    out = capsys.readouterr().out
+    assert "95% stratified" in out and "%%" not in out
+
+
+def _fake_model(tmp_path, env_id):
+    zip_path = tmp_path / f"{env_id}__PPO__seed0.zip"
+    zip_path.write_bytes(b"not really a model")
+    zip_path.with_suffix(".json").write_text(f'{{"algo": "PPO", "env_id": "{env_id}"}}')
+    return zip_path
+
+
+def test_sb3_refusal_reads_the_sidecar(tmp_path):
+    from papergym.leaderboard.cells import sb3_refusal
+
+    model = _fake_model(tmp_path, "ToyHits-v0")
+    assert sb3_refusal(model, "ToyHits-v0") is None
+    assert sb3_refusal(f"sb3:{model}", "ToyMisses-v0") == (
+        f"sb3:{model} was trained on ToyHits-v0, not ToyMisses-v0 (says {model.stem}.json)")
+    model.with_suffix(".json").unlink()
+    assert sb3_refusal(model, "ToyMisses-v0") is None  # no sidecar: nothing to check
+    assert "no SB3 model at" in sb3_refusal(tmp_path / "missing.zip", "ToyHits-v0")
+
+
+def test_sb3_model_for_another_env_exits_2(tmp_path, capsys):
+    model = _fake_model(tmp_path, "ToyHits-v0")
+    code, err = _cli(capsys, "--envs", "ToyMisses-v0", "--agents", f"sb3:{model}",
+                     "--db", str(tmp_path / "m.sqlite"))
+    assert code == 2 and "was trained on ToyHits-v0, not ToyMisses-v0" in err
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--agents", f"sb3:{tmp_path}/nope.zip",
+                     "--db", str(tmp_path / "m.sqlite"))
+    assert code == 2 and "no SB3 model at" in err

@@ -120,16 +120,27 @@ def test_two_runs_in_parallel_on_one_database_lose_and_duplicate_nothing(tmp_pat
     db_path = tmp_path / "shared.sqlite"
     # long episodes (tens of ms a cell), so the two runs overlap for a few seconds
     envs = [{"id": env_id, "kwargs": {"horizon": 1000}} for env_id in ENVS]
+    # A barrier (each run waits for the other's ready file) starts them together, and the
+    # second run plans the same cells in the opposite order, so the runs meet in the
+    # middle: each writes some cells only if they really ran at the same time.
     script = (
-        "import json, sys\n"
+        "import json, pathlib, sys, time\n"
         f"import {TOY}\n"
         "from papergym.leaderboard import run_leaderboard\n"
-        f"r = run_leaderboard({envs!r}, {AGENTS!r}, seeds=8, store=sys.argv[1], workers=1,\n"
+        "db, me, backwards = sys.argv[1], int(sys.argv[2]), sys.argv[2] == '1'\n"
+        "pathlib.Path(f'{db}.ready{me}').touch()\n"
+        "until = time.monotonic() + 120\n"
+        "while not pathlib.Path(f'{db}.ready{1 - me}').exists() and time.monotonic() < until:\n"
+        "    time.sleep(0.005)\n"
+        f"envs, agents, seeds = {envs!r}, {AGENTS!r}, list(range(8))\n"
+        "if backwards:\n"
+        "    envs, agents, seeds = envs[::-1], agents[::-1], seeds[::-1]\n"
+        "r = run_leaderboard(envs, agents, seeds=seeds, store=db, workers=1,\n"
         "                    markdown=None, plots=None)\n"
         "print(json.dumps(r.stats.__dict__))\n")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path)], cwd=REPO,
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path), str(i)], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+             for i in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
     runs = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
@@ -137,6 +148,7 @@ def test_two_runs_in_parallel_on_one_database_lose_and_duplicate_nothing(tmp_pat
     planned = 2 * 3 * 8
     assert all(r["planned"] == planned for r in runs)
     assert sum(r["written"] for r in runs) == planned  # every cell written exactly once
+    assert all(r["written"] > 0 for r in runs)  # the runs overlapped (a sequential pair: 48, 0)
     with ResultsStore(db_path) as db:
         assert len(db) == planned
         assert all(c.status == "ok" for c in db.cells())
@@ -221,3 +233,80 @@ def test_a_pool_found_broken_at_submit_loses_no_cell(tmp_path, monkeypatch):
     assert (result.stats.ran, result.stats.failed) == (6, 0)
     with ResultsStore(tmp_path / "b.sqlite") as db:
         assert len(db) == 6
+
+
+def test_a_cell_its_worker_cannot_stop_is_killed_by_the_driver(tmp_path):
+    """toy_stuck blocks SIGALRM (like a hang in native code): the worker's deadline never
+    fires, so the driver kills the pool after 2 * timeout + grace, stores a failed row
+    for it, and runs the cells that were in flight with it again."""
+    cells, _ = plan(["ToyFaulty-v0"], ["random", "toy_stuck", "toy_hint"], seeds=2)
+    with ResultsStore(tmp_path / "k.sqlite") as db:
+        stats = execute(cells, db, workers=2, timeout=0.5, grace=4.0, imports=[TOY])
+        rows = {(c.agent, c.seed): c for c in db.cells()}
+    assert (stats.ran, stats.failed, stats.written, len(rows)) == (6, 2, 6, 6)
+    for seed in (0, 1):
+        stuck = rows["toy_stuck", seed]
+        assert stuck.status == "failed" and stuck.error.startswith("timed out after 0.5 s")
+        assert "(killed" in stuck.error and stuck.wall_time > 5.0
+        assert rows["random", seed].status == rows["toy_hint", seed].status == "ok"
+
+
+def test_an_agent_catching_exception_cannot_swallow_the_timeout(tmp_path):
+    cells, _ = plan(["ToyFaulty-v0"], ["toy_swallow"], seeds=1)
+    with ResultsStore(tmp_path / "s.sqlite") as db:
+        stats = execute(cells, db, workers=1, timeout=0.3)
+        (row,) = db.cells()
+    assert stats.failed == 1 and row.status == "failed"
+    assert row.error == "timed out after 0.3 s"
+
+
+def test_retry_failed_reruns_failed_cells_and_keeps_ok_ones(tmp_path):
+    from papergym.leaderboard.execute import failed_result, run_cell
+
+    cells, _ = plan(["ToyHits-v0"], ["random"], seeds=3)
+    with ResultsStore(tmp_path / "r.sqlite") as db:
+        db.put(failed_result(cells[0], "boom (a flaky failure)"))
+        db.put(run_cell(cells[1]))
+        kept = {c.key: c.finished_at for c in db.cells() if c.status == "ok"}
+
+        stats = execute(cells, db, workers=1)  # a plain resume skips the failed row too
+        assert (stats.skipped, stats.ran) == (2, 1)
+        assert db.status(cells[0].key) == "failed"
+
+        stats = execute(cells, db, workers=1, retry_failed=True)
+        assert (stats.skipped, stats.ran, stats.written, stats.failed) == (2, 1, 1, 0)
+        by_key = {c.key: c for c in db.cells()}
+        assert len(db) == 3 and all(c.status == "ok" for c in by_key.values())
+        assert by_key[cells[0].key].error is None
+        assert {k: by_key[k].finished_at for k in kept} == kept  # ok rows untouched
+
+        stats = execute(cells, db, workers=1, retry_failed=True)
+        assert (stats.skipped, stats.ran) == (3, 0)
+
+
+def test_cli_retry_failed(tmp_path, capsys):
+    from papergym.cli import main
+    from papergym.leaderboard.execute import failed_result
+
+    (cell,) = plan(["ToyHits-v0"], ["random"], seeds=1)[0]
+    db_path = tmp_path / "c.sqlite"
+    with ResultsStore(db_path) as db:
+        db.put(failed_result(cell, "boom"))
+    args = ["leaderboard", "--no-progress", "--no-files", "--envs", "ToyHits-v0", "--agents",
+            "random", "--seeds", "1", "--db", str(db_path), "--workers", "1"]
+    assert main(args) == 1 and "0 run (0 failed), 1 already stored" in capsys.readouterr().out
+    assert main([*args, "--retry-failed"]) == 0
+    assert "1 run (0 failed), 0 already stored" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_non_finite_primary_metric_gives_a_failed_row(tmp_path, value):
+    result = run_leaderboard([{"id": "ToyNaN-v0", "kwargs": {"value": value}}], ["random"],
+                             seeds=2, store=tmp_path / "n.sqlite", workers=1, markdown=None,
+                             plots=None)
+    assert (result.stats.ran, result.stats.failed) == (2, 2)
+    (row,) = result.boards[0].rows
+    assert len(row.errors) == 2
+    assert all(e.startswith(f"primary metric 'hits' is {value} ") for e in row.errors)
+    with ResultsStore(tmp_path / "n.sqlite") as db:
+        assert [c.status for c in db.cells()] == ["failed", "failed"]

@@ -6,12 +6,14 @@ leaderboard's ``imports=`` option, the same way a user's own plugin module would
 ``ToyHits-v0``: each step the env shows a noisy hint of a hidden target in
 ``0..n_actions-1``; reward 1 for naming the target. ``ToyMisses-v0`` is the same game
 scored by misses (lower is better). ``ToyFaulty-v0`` is ToyHits with extra agents that
-crash or hang, for the failure tests.
+crash or hang, for the failure tests.  ``ToyNaN-v0`` reports ``value`` (NaN by default)
+as its primary metric.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import gymnasium as gym
@@ -22,6 +24,7 @@ from papergym.agents.base import Agent, register_agent
 
 ENV_IDS = ("ToyHits-v0", "ToyMisses-v0")
 FAULTY_ID = "ToyFaulty-v0"
+NAN_ID = "ToyNaN-v0"
 
 
 class ToyHitsEnv(gym.Env):
@@ -75,6 +78,20 @@ class ToyMissesEnv(ToyHitsEnv):
     leaderboard_configs = ({}, {"hint_noise": 0.0})
 
 
+class ToyNaNEnv(ToyHitsEnv):
+    """Scores every episode ``value`` (NaN, inf, ...): a broken primary metric."""
+
+    def __init__(self, value: float = float("nan"), horizon: int = 3):
+        super().__init__(horizon=horizon)
+        self.value = value
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = super().step(action)
+        if terminated:
+            info["metrics"]["hits"] = float(self.value)
+        return obs, reward, terminated, truncated, info
+
+
 class HintFollower(Agent):
     """Plays the hinted action."""
 
@@ -117,6 +134,35 @@ class Hang(Agent):
             time.sleep(0.05)
 
 
+class Stuck(Agent):
+    """Ignores SIGALRM, then sleeps: the in-worker deadline cannot stop it, as with a hang
+    in native code; only the driver (killing the worker) can.  (Blocking the signal with
+    pthread_sigmask is not enough: another thread, e.g. BLAS's, would receive it.)"""
+
+    name = "toy_stuck"
+
+    def act(self, observation, info):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            time.sleep(0.05)
+
+
+class Swallow(Agent):
+    """Catches every Exception for a while (a careless ``except Exception:``); the
+    timeout must still stop it."""
+
+    name = "toy_swallow"
+
+    def act(self, observation, info):
+        until = time.monotonic() + 3.0
+        while time.monotonic() < until:
+            try:
+                time.sleep(0.02)
+            except Exception:  # noqa: BLE001, S110 - the point of this agent
+                pass
+        return 0
+
+
 class Die(Agent):
     name = "toy_die"
 
@@ -126,7 +172,7 @@ class Die(Agent):
 
 def register_toys() -> None:
     for env_id, cls in (("ToyHits-v0", "ToyHitsEnv"), ("ToyMisses-v0", "ToyMissesEnv"),
-                        (FAULTY_ID, "ToyHitsEnv")):
+                        (FAULTY_ID, "ToyHitsEnv"), (NAN_ID, "ToyNaNEnv")):
         if env_id not in registry:
             register(id=env_id, entry_point=f"tests.leaderboard.toyenv:{cls}")
     register_agent("toy_hint", HintFollower, ENV_IDS + (FAULTY_ID,))
@@ -134,6 +180,8 @@ def register_toys() -> None:
     register_agent("toy_crash", Crash, FAULTY_ID)
     register_agent("toy_hang", Hang, FAULTY_ID)
     register_agent("toy_die", Die, FAULTY_ID)
+    register_agent("toy_stuck", Stuck, FAULTY_ID)
+    register_agent("toy_swallow", Swallow, FAULTY_ID)
 
 
 register_toys()
