@@ -3,6 +3,8 @@
 Registered: ``mecb`` (MEME sender of the MEC-B protocol, Ebrahimi et al. NeurIPS 2024),
 ``uniform-quantizer`` (the same sender with the paper's uniform-quantiser baseline),
 ``message-only``, ``max-ent`` and ``return-max``.  SB3 PPO: :mod:`papergym.agents.coding.ppo`.
+Receivers of the two-agent game (``papergym.envs.coding.parallel_env``, no gymnasium id, so
+not in the registry): ``ProtocolReceiver`` and ``PriorReceiver``; ``play_game`` plays one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from papergym.agents.base import register_agent
 from papergym.agents.coding import coupling  # noqa: F401  (pure numpy, no env import)
 from papergym.agents.coding.baselines import MaxEntAgent, ReturnMaxAgent
 from papergym.agents.coding.meme import MemeSender, MessageOnlySender
+from papergym.agents.coding.receiver import PriorReceiver, ProtocolReceiver, play_game
 from papergym.envs import family_env_ids
 
 MCG_IDS = family_env_ids("coding")
@@ -43,4 +46,5 @@ register_agent("message-only", MessageOnlySender, MCG_IDS, applies_to=_any_proto
 register_agent("max-ent", MaxEntAgent, MCG_IDS)
 register_agent("return-max", ReturnMaxAgent, MCG_IDS, reference=True)
 
-__all__ = ["MemeSender", "MessageOnlySender", "MaxEntAgent", "ReturnMaxAgent", "MCG_IDS"]
+__all__ = ["MemeSender", "MessageOnlySender", "MaxEntAgent", "ReturnMaxAgent", "MCG_IDS",
+           "ProtocolReceiver", "PriorReceiver", "play_game"]

@@ -189,6 +189,15 @@ class CodingProtocol:
     def decode(self, belief: Belief) -> int:
         return int(np.argmax(self.message_posterior(belief)))
 
+    def belief_after(self, states, actions) -> Belief:
+        """The receiver's belief after seeing the sender take ``actions[i]`` in
+        ``states[i]``, in order: :meth:`update` from :meth:`initial_belief`, as the
+        single-agent env's receiver does step by step."""
+        belief = self.initial_belief()
+        for state, action in zip(states, actions):
+            belief = self.update(belief, int(state), int(action))
+        return belief
+
 
 def _key(spec: dict) -> str:
     return json.dumps(spec, sort_keys=True)
