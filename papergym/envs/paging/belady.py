@@ -51,15 +51,18 @@ def belady(seq: np.ndarray, k: int) -> BeladyRun:
     """
     seq = np.asarray(seq, dtype=np.int64)
     T = len(seq)
-    nxt = next_use(seq).tolist()
+    nxt_arr = next_use(seq)
+    nxt = nxt_arr.tolist()
     requests = seq.tolist()
+    # a heap entry is the bare key -n: next-use times are unique and name their page
+    # (request n is of that page; a never-again key T + t names request t)
+    owner = requests + requests
     n = int(seq.max()) + 1 if T else 0
     key = [-1] * n  # current next-use key of each cached page, -1 if not cached
     cached: set[int] = set()
     last = [0] * n  # index of each page's latest request
-    heap: list[tuple[int, int]] = []
-    bits = np.zeros(T, dtype=np.int8)
-    bits[np.asarray(nxt) >= T] = 1
+    heap: list[int] = []
+    evicted: list[int] = []  # requests whose page FitF evicted before its next request
     faults, size = 0, 0
     limit = 4 * k + 16
     push, pop = heapq.heappush, heapq.heappop
@@ -69,19 +72,23 @@ def belady(seq: np.ndarray, k: int) -> BeladyRun:
             faults += 1
             if size == k:
                 while True:
-                    neg, q = pop(heap)
-                    if key[q] == -neg:
+                    top = -pop(heap)
+                    q = owner[top]
+                    if key[q] == top:
                         break
                 key[q] = -1
                 cached.discard(q)
-                bits[last[q]] = 1
+                evicted.append(last[q])
             else:
                 size += 1
             cached.add(p)
         key[p] = n_t
         last[p] = t
-        push(heap, (-n_t, p))
+        push(heap, -n_t)
         if len(heap) > limit:
-            heap = [(-key[q], q) for q in cached]
+            heap = [-key[q] for q in cached]
             heapq.heapify(heap)
+    bits = np.zeros(T, dtype=np.int8)
+    bits[nxt_arr >= T] = 1
+    bits[evicted] = 1
     return BeladyRun(faults=faults, discard_bits=bits)
