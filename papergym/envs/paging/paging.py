@@ -54,7 +54,10 @@ class PagingEnv(gym.Env):
     "safe to evict" (1 when FitF evicts it before its next request or it is never
     requested again); with ``prediction="phase"`` the bit says whether the page will be
     requested in the next phase (phases: maximal runs of ``k`` distinct pages, Marker's
-    partition).  The bits are computed from the true future and then corrupted (see
+    partition; the paper speaks of "an appropriate partitioning" that the available copy
+    does not define, and under this one no online algorithm can be 1-consistent, as
+    ``tests/paging/test_claims.py`` shows, so the phase mode is our choice, not the
+    paper's).  The bits are computed from the true future and then corrupted (see
     Arguments).  ``eta0`` counts wrong 0-predictions and ``eta1`` wrong 1-predictions;
     the paper's algorithms pay at most ``alpha*OPT + beta*eta0 + gamma*eta1``.
 
