@@ -15,11 +15,9 @@ import papergym
 from papergym.agents.base import RandomAgent, agents_for, registered_agents
 from papergym.leaderboard import env_traits
 from papergym.wrappers import sb3_wrap
+from tests.contracts import assert_arguments_documented, assert_docstring_layout
 
 ENV_IDS = papergym.papergym_env_ids()
-DOC_SECTIONS = ("## Description", "## Action Space", "## Observation Space", "## Rewards",
-                "## Starting State", "## Episode End", "## Info", "## Arguments",
-                "## Reference Agents", "## Registered Configurations", "## Version History")
 
 
 def quick_make(env_id: str, **kwargs) -> gym.Env:
@@ -137,11 +135,8 @@ def test_pickled_env_continues_identically(env_id):
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_env_class_contract(env_id):
     cls = env_class(env_id)
-    doc = cls.__doc__ or ""
-    positions = [doc.find(section) for section in DOC_SECTIONS]
-    missing = [s for s, p in zip(DOC_SECTIONS, positions) if p < 0]
-    assert not missing, f"{cls.__name__} docstring lacks {missing}"
-    assert positions == sorted(positions), f"{cls.__name__} docstring sections out of order"
+    doc = assert_docstring_layout(cls)
+    assert_arguments_documented(cls)
     assert env_id in doc.split("## Registered Configurations")[1]
     assert isinstance(cls.primary_metric, str) and isinstance(cls.higher_is_better, bool)
     for config in getattr(cls, "leaderboard_configs", ({},)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import pickle
 import warnings
 
@@ -18,6 +17,7 @@ from papergym.agents import make_agent
 from papergym.agents.coding import MemeSender, PriorReceiver, ProtocolReceiver, play_game
 from papergym.envs.coding import env, parallel_env
 from papergym.envs.coding.mcg_parallel import MarkovCodingGameParallelEnv
+from tests.contracts import assert_arguments_documented
 
 SMALL = "MarkovCodingGameSmall-v0"
 KW = {**gym.spec(SMALL).kwargs, "compression": 1.0, "beta": float(np.exp(-3.5))}
@@ -142,8 +142,4 @@ def test_bad_actions_raise_and_change_nothing():
 
 
 def test_docstring_lists_every_constructor_argument():
-    doc = MarkovCodingGameParallelEnv.__doc__
-    arguments = doc[doc.index("## Arguments"):doc.index("## Reference Agents")]
-    for name in inspect.signature(MarkovCodingGameParallelEnv.__init__).parameters:
-        if name != "self":
-            assert f"``{name}``" in arguments, name
+    assert_arguments_documented(MarkovCodingGameParallelEnv)
