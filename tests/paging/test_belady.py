@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from papergym.envs.paging import belady, next_use
+from papergym.envs.paging.belady import belady_heap, belady_scan
+from papergym.envs.paging.generators import GENERATORS
 from tests.paging.helpers import play
 
 
@@ -100,3 +102,15 @@ def test_belady_agent_makes_opt_faults():
 def test_all_canonical_sequences_are_distinct():
     seqs = list(itertools.islice(canonical_sequences(5, 3), 10**6))
     assert len(seqs) == len(set(seqs)) == 41  # S(5,1) + S(5,2) + S(5,3) = 1 + 15 + 25
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 32, 33, 100])
+def test_heap_and_scan_belady_give_identical_runs(k):
+    """``belady`` scans k keys for small caches and uses a heap for large ones: the two
+    must agree on faults and on every discard bit (the victim is unique)."""
+    rng = np.random.default_rng(k)
+    for i, generator in enumerate(["zipf", "uniform", "loop", "phase"] * 5):
+        seq = GENERATORS[generator](rng, k, 4 * k + 3, 400, zipf_alpha=1.0)
+        heap, scan = belady_heap(seq, k), belady_scan(seq, k)
+        assert heap.faults == scan.faults, (k, generator, i)
+        assert np.array_equal(heap.discard_bits, scan.discard_bits), (k, generator, i)

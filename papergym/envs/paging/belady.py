@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BeladyRun", "belady", "next_use"]
+__all__ = ["BeladyRun", "belady", "belady_heap", "belady_scan", "next_use", "SCAN_MAX_K"]
 
 
 def next_use(seq: np.ndarray) -> np.ndarray:
@@ -39,8 +39,61 @@ class BeladyRun:
     discard_bits: np.ndarray  # int8, one per request
 
 
-def belady(seq: np.ndarray, k: int) -> BeladyRun:
+SCAN_MAX_K = 32  # up to this cache size a C-level max over k keys beats a heap
+
+
+def belady(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> BeladyRun:
     """Run FitF with a cache of ``k`` pages on ``seq`` (starting empty).
+
+    For ``k > SCAN_MAX_K`` a priority queue of next-use times (:func:`belady_heap`,
+    O(T log k)); for small caches the victim is found by one ``max`` over the ``k`` keys
+    (:func:`belady_scan`, O(T k) with k <= 32, i.e. O(T), and faster there because a hit
+    is one list write instead of a heap push).  Both return identical runs (the victim,
+    the page with the largest next-use time, is unique), which the tests check.
+    ``nxt``: :func:`next_use` of ``seq`` if the caller has it already.
+    """
+    return (belady_scan if k <= SCAN_MAX_K else belady_heap)(seq, k, nxt)
+
+
+def belady_scan(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> BeladyRun:
+    """FitF with the cache as ``k`` slots of next-use keys; the victim is ``max(keys)``."""
+    seq = np.asarray(seq, dtype=np.int64)
+    T = len(seq)
+    nxt_arr = next_use(seq) if nxt is None else np.asarray(nxt)
+    nxt = nxt_arr.tolist()
+    requests = seq.tolist()
+    n = int(seq.max()) + 1 if T else 0
+    slot_of = [-1] * n  # slot of each cached page, -1 if not cached
+    last = [0] * n  # index of each page's latest request
+    keys: list[int] = []  # next-use key of the page in each slot
+    page_in: list[int] = []  # page in each slot
+    evicted: list[int] = []  # requests whose page FitF evicted before its next request
+    faults = 0
+    for t, p in enumerate(requests):
+        s = slot_of[p]
+        if s < 0:
+            faults += 1
+            if len(keys) < k:
+                s = len(keys)
+                keys.append(0)
+                page_in.append(p)
+            else:
+                s = keys.index(max(keys))
+                q = page_in[s]
+                slot_of[q] = -1
+                evicted.append(last[q])
+                page_in[s] = p
+            slot_of[p] = s
+        keys[s] = nxt[t]
+        last[p] = t
+    bits = np.zeros(T, dtype=np.int8)
+    bits[nxt_arr >= T] = 1
+    bits[evicted] = 1
+    return BeladyRun(faults=faults, discard_bits=bits)
+
+
+def belady_heap(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> BeladyRun:
+    """FitF with a max-heap of next-use keys, O(T log k).
 
     A max-heap keyed by next-use time holds the cached pages.  A hit raises its page's
     key; instead of a decrease-key, the new key is pushed and the stale entry is skipped
@@ -51,7 +104,7 @@ def belady(seq: np.ndarray, k: int) -> BeladyRun:
     """
     seq = np.asarray(seq, dtype=np.int64)
     T = len(seq)
-    nxt_arr = next_use(seq)
+    nxt_arr = next_use(seq) if nxt is None else np.asarray(nxt)
     nxt = nxt_arr.tolist()
     requests = seq.tolist()
     # a heap entry is the bare key -n: next-use times are unique and name their page

@@ -236,7 +236,7 @@ class PagingEnv(gym.Env):
                                              zipf_alpha=self.zipf_alpha)
         T, k = len(seq), self.k
         nxt = next_use(seq)
-        opt = belady(seq, k)
+        opt = belady(seq, k, nxt)
         phase = phase_partition(seq, k)
         true_bits = opt.discard_bits if self.prediction == "discard" else phase_bits(seq, k, phase)
         if options.get("predictions") is not None:
@@ -386,12 +386,12 @@ class PagingEnv(gym.Env):
         return self._feat.copy()
 
     def _info(self) -> dict[str, Any]:
-        cache = self._cache.copy()
+        fields = self._cache.T.copy()  # one copy; its rows are the per-field arrays
         t = min(self._t, self._T - 1)
         return {"action_mask": self._mask.copy(), "t": self._t, "request": self._seq[t],
                 "request_bit": self._pred[t], "phase_start": self._phase_start[t],
-                "pages": cache[:, _PAGE], "load_time": cache[:, _LOAD],
-                "last_use": cache[:, _LAST], "bits": cache[:, _BIT], "faults": self._faults}
+                "pages": fields[_PAGE], "load_time": fields[_LOAD],
+                "last_use": fields[_LAST], "bits": fields[_BIT], "faults": self._faults}
 
     def _metrics(self) -> dict[str, float]:
         opt = self._instance.opt_faults
