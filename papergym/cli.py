@@ -57,25 +57,41 @@ def resolve_env_id(env_id: str) -> str:
     return bare
 
 
+def _agents_listing(env_id: str, specs: dict) -> str:
+    """Agents for ``env_id`` under its registered kwargs, then those that apply only under
+    one of its leaderboard configurations (with that configuration)."""
+    from papergym.agents.base import agents_for
+    from papergym.leaderboard.cells import env_traits
+
+    base = agents_for(env_id)
+    names = [n + ("*" if specs[n].reference else "") for n in base]
+    for config in env_traits(env_id).leaderboard_configs:
+        extra = [n for n in agents_for(env_id, config) if n not in base]
+        if extra:
+            kw = ", ".join(f"{k}={v!r}" for k, v in config.items())
+            names += [f"{n}{'*' if specs[n].reference else ''} ({kw})" for n in extra]
+            base += extra
+    return ", ".join(names)
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from papergym.agents.base import agents_for
+    from papergym.agents.base import registered_agents
     from papergym.envs import FAMILIES, register_envs
 
     register_envs()
-    table = Table(title="papergym environments", show_lines=True)
-    for col in ("family", "id", "paper", "agents that apply (* = reference)"):
-        table.add_column(col, overflow="fold")
-    from papergym.agents.base import registered_agents
-
     specs = registered_agents()
-    for family, (paper, ids) in FAMILIES.items():
+    console = Console()
+    for family, (paper, ids) in FAMILIES.items():  # one table per family: fits 80 columns
+        table = Table(title=f"[bold]{family}[/bold]: {paper}", show_lines=True,
+                      title_justify="left")
+        table.add_column("id", no_wrap=True)
+        table.add_column("agents that apply (* = reference)")
         for env_id in ids:
-            names = [n + ("*" if specs[n].reference else "") for n in agents_for(env_id)]
-            table.add_row(family, env_id, paper, ", ".join(names))
-    Console().print(table)
+            table.add_row(env_id, _agents_listing(env_id, specs))
+        console.print(table)
     return 0
 
 

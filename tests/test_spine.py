@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -301,9 +302,13 @@ def test_cli_run_refuses_zero_seeds_or_episodes(capsys):
 
 
 def test_cli_list_and_run_print_tables():
+    wide = {**os.environ, "COLUMNS": "200"}  # no wrapping inside the agent names
     out = subprocess.run([sys.executable, "-m", "papergym.cli", "list"], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, env=wide).stdout
     assert "Paging-v0" in out and "lru" in out
+    # agents that apply only under a leaderboard configuration are listed with it
+    assert "phase-predictions* (prediction='phase'" in out
+    assert "uniform-quantizer*" in out and "MarkovCodingGameSmall-v0" in out
     out = subprocess.run([sys.executable, "-m", "papergym.cli", "run", "Paging-v0", "lru",
                           "--seeds", "2", "--kw", "horizon=200"], capture_output=True, text=True,
                          check=True).stdout
