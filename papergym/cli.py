@@ -96,10 +96,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import gymnasium as gym
     from rich.console import Console
     from rich.table import Table
 
-    from papergym.agents.base import UnknownAgentError, agent_spec, why_not_applicable
+    from papergym.agents.base import UnknownAgentError, agent_spec, make_agent, why_not_applicable
     from papergym.leaderboard.cells import LeaderboardInputError, check_env_kwargs, sb3_refusal
     from papergym.runner import run
 
@@ -125,6 +126,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         reason = why_not_applicable(args.agent, env_id, env_kwargs)
         if reason:
             raise CliError(reason)
+        try:
+            make_agent(args.agent, **agent_kwargs)
+        except (TypeError, ValueError) as exc:
+            raise CliError(f"--agent-kw for {args.agent}: {exc}") from None
+    try:  # out-of-range env arguments are bad input (exit 2); errors during the run are not
+        gym.make(env_id, **env_kwargs).close()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     results = run(env_id, args.agent, seeds=list(range(args.seed0, args.seed0 + args.seeds)),
                   episodes=args.episodes, agent_kwargs=agent_kwargs, progress=True, **env_kwargs)
     keys = list(dict.fromkeys(k for r in results for k in r.metrics))
@@ -178,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CliError, ValueError) as exc:  # bad input: env kwargs out of range included
+    except CliError as exc:
         print(f"papergym: error: {exc}", file=sys.stderr)
         return 2
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from papergym.agents.base import config_hash
+from papergym.agents.base import config_hash, config_json
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "CellKey", "CellResult", "ResultsStore",
            "ResultsStoreError", "DEFAULT_PATH"]
@@ -160,8 +160,7 @@ class ResultsStore:
         key = cell.key
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         row = (key.env_id, key.env_kwargs_hash, key.agent, key.agent_config_hash, key.seed,
-               json.dumps(cell.env_kwargs, sort_keys=True, default=str),
-               json.dumps(cell.agent_config, sort_keys=True, default=str),
+               config_json(cell.env_kwargs), config_json(cell.agent_config),
                cell.status, cell.error, json.dumps(cell.episodes, default=float),
                cell.primary_metric, cell.primary_value, int(cell.requires_model),
                float(cell.wall_time), cell.finished_at or time.time(),

@@ -183,6 +183,24 @@ def test_config_hash_sees_array_contents_and_digests():
     assert config_hash({"p": Spec("a")}) != config_hash({"p": Spec("b")})
 
 
+def test_stored_row_rehashes_to_its_key_with_numpy_values(tmp_path):
+    """The store saves kwargs as the same canonical JSON the key hashes, so a row read
+    back (resume, aggregation) has the key it was written under."""
+    kwargs = {"k": np.int64(4), "noise": np.float32(0.25), "prior": np.arange(3.0)}
+    written = CellResult(env_id=MASKED, env_kwargs=kwargs, agent="random",
+                         agent_config={"eps": np.float64(0.1)}, seed=0, primary_value=1.0)
+    with ResultsStore(tmp_path / "np.sqlite") as store:
+        store.put(written)
+        (read,) = store.cells()
+    assert read.key == written.key and store_has_key(tmp_path / "np.sqlite", written.key)
+    assert read.env_kwargs["k"] == 4 and read.agent_config == {"eps": 0.1}
+
+
+def store_has_key(path, key) -> bool:
+    with ResultsStore(path) as store:
+        return store.has(key)
+
+
 def test_store_refuses_foreign_and_corrupted_files(tmp_path):
     foreign = tmp_path / "foreign.sqlite"
     db = sqlite3.connect(foreign)
@@ -265,6 +283,30 @@ def test_stochastic_sb3_agent_is_seeded_by_the_runner():
     again = [r.metrics["guesses"] for r in papergym.run(MASKED, agent, seeds=8, n=6,
                                                         max_steps=50)]
     assert first == again
+
+
+def test_sb3_agent_seeding_leaves_global_rngs_alone_and_config_tracks_the_file(tmp_path):
+    import random
+
+    from sb3_contrib import MaskablePPO
+
+    from papergym.agents.base import SB3Agent
+
+    model = MaskablePPO("MlpPolicy", sb3_wrap(gym.make(MASKED, n=4)), n_steps=32,
+                        batch_size=32, seed=0, device="cpu")
+    np.random.seed(123)
+    random.seed(123)
+    agent = SB3Agent(model, deterministic=False)
+    papergym.run(MASKED, agent, seeds=2, n=4)
+    assert np.random.randint(1 << 30) == np.random.RandomState(123).randint(1 << 30)
+    assert random.random() == random.Random(123).random()
+
+    model.save(tmp_path / "m.zip")
+    first = SB3Agent(model, path=str(tmp_path / "m")).config()
+    model.learn(32)
+    model.save(tmp_path / "m.zip")
+    second = SB3Agent(model, path=str(tmp_path / "m")).config()
+    assert first["path"] == second["path"] and first["sha256"] != second["sha256"]
 
 
 # ----------------------------------------------------------------- CLI

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import importlib
 import json
@@ -50,6 +51,7 @@ __all__ = [
     "why_not_applicable",
     "registered_agents",
     "config_hash",
+    "config_json",
 ]
 
 
@@ -140,11 +142,17 @@ def _hashable(value: Any) -> Any:
     return repr(value)
 
 
+def config_json(config: Mapping[str, Any]) -> str:
+    """The canonical JSON of a mapping (env kwargs, agent config): sorted keys, values JSON
+    cannot encode replaced as in ``_hashable``. The store saves this text, so a stored
+    row's recomputed hash equals its key."""
+    return json.dumps(config, sort_keys=True, default=_hashable)
+
+
 def config_hash(config: Mapping[str, Any]) -> str:
     """A short stable hash of a mapping (env kwargs, agent config); values JSON cannot
     encode are hashed by content (see ``_hashable``)."""
-    text = json.dumps(config, sort_keys=True, default=_hashable)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(config_json(config).encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- registry
@@ -314,8 +322,18 @@ class SB3Agent(Agent):
         return cls(load_sb3_model(path, algo), deterministic=deterministic, path=str(path))
 
     def config(self) -> dict[str, Any]:
+        # the file's digest, not only its path: a model retrained at the same path is a
+        # new agent, whose cells must not be taken from the store
         return {"algo": type(self.model).__name__, "path": self.path,
-                "deterministic": self.deterministic}
+                "deterministic": self.deterministic, "sha256": self._file_digest}
+
+    @functools.cached_property
+    def _file_digest(self) -> str | None:
+        if self.path is None:
+            return None
+        from papergym.wrappers.sb3 import model_zip_path
+
+        return hashlib.sha256(model_zip_path(self.path).read_bytes()).hexdigest()[:16]
 
     def clone(self) -> SB3Agent:
         # The trained model is only read during evaluation, so seeds can share it
@@ -324,8 +342,13 @@ class SB3Agent(Agent):
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
-        if seed is not None:  # a stochastic policy samples from torch's RNG: seed it
-            self.model.set_random_seed(int(seed) % 2**32)
+        if seed is not None:
+            # a stochastic policy samples from torch's RNG: seed that (SB3's
+            # set_random_seed would also reseed random, numpy and the model's env)
+            import torch
+
+            torch.manual_seed(int(seed) % 2**32)
+            self.model.action_space.seed(int(seed) % 2**32)
 
     def act(self, observation, info):
         from papergym.wrappers.sb3 import flatten_observation, unflatten_action

@@ -29,7 +29,8 @@ import numpy as np
 from gymnasium import spaces
 
 __all__ = ["ActionMasks", "DiscretizeMultiDiscrete", "FlattenDictAction", "FlattenDictObservation",
-           "SB3_ALGOS", "flat_action_space", "flatten_observation", "load_sb3_model", "sb3_wrap",
+           "SB3_ALGOS", "flat_action_space", "flatten_observation", "load_sb3_model", "model_zip_path",
+           "sb3_wrap",
            "unflatten_action"]
 
 _STRUCTURED = (spaces.Dict, spaces.Tuple)
@@ -205,14 +206,19 @@ def _algo_class(algo: str):
     return getattr(stable_baselines3, algo)
 
 
+def model_zip_path(path: str | Path) -> Path:
+    """The ``.zip`` SB3 saves for ``path`` (it appends ``.zip`` unless already there)."""
+    path = Path(path)
+    return path if path.suffix == ".zip" else Path(f"{path}.zip")
+
+
 def load_sb3_model(path: str | Path, algo: str | None = None):
     """Load a model saved by ``scripts/train_sb3.py``.
 
     The algorithm comes from ``algo`` or from the ``<model>.json`` sidecar the training
     script writes next to ``<model>.zip``.
     """
-    path = Path(path)
-    zip_path = path if path.suffix == ".zip" else path.with_suffix(".zip")
+    zip_path = model_zip_path(path)
     if not zip_path.exists():
         raise FileNotFoundError(f"no SB3 model at {zip_path}")
     if algo is None:
