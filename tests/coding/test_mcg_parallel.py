@@ -17,6 +17,7 @@ from papergym.agents import make_agent
 from papergym.agents.coding import MemeSender, PriorReceiver, ProtocolReceiver, play_game
 from papergym.envs.coding import env, parallel_env
 from papergym.envs.coding.mcg_parallel import MarkovCodingGameParallelEnv
+from papergym.runner import agent_seed
 from tests.contracts import assert_arguments_documented
 
 SMALL = "MarkovCodingGameSmall-v0"
@@ -115,10 +116,58 @@ def test_receiver_observation_is_the_trajectory_and_its_mask_opens_at_the_decode
     ({"beta": 0.0}, "beta"), ({"protocol": "huffman"}, "protocol"),
     ({"max_steps": 0}, "max_steps"), ({"gamma": 1.0}, "gamma"),
     ({"accuracy_weight": -1.0}, "accuracy_weight"), ({"render_mode": "human"}, "render_mode"),
+    ({"rate": True}, "rate"), ({"compression": "x"}, "compression"), ({"refine": "no"}, "refine"),
+    ({"accuracy_weight": float("inf")}, "accuracy_weight"), ({"grid": None}, "grid"),
 ])
 def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+    with pytest.raises(ValueError, match="^" + word):
         parallel_env(**kwargs)
+
+
+class _Recorder(MemeSender):
+    """The MEME sender, recording what its ``observe`` is told."""
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        self.seen = []
+
+    def observe(self, action, reward, observation, terminated, truncated, info):
+        super().observe(action, reward, observation, terminated, truncated, info)
+        self.seen.append((reward, terminated, truncated, dict(info)))
+
+
+@pytest.mark.parametrize("max_steps", [40, 3])  # ends at the goal or trap / by the limit
+def test_sender_observes_the_end_of_its_mdp_and_the_single_agent_metrics(max_steps):
+    kw = {**KW, "max_steps": max_steps}
+    ends = set()
+    for seed in range(4):
+        sender = _Recorder()
+        game_metrics, _ = play(parallel_env(**kw), sender, ProtocolReceiver(), seed)
+        # the same sender in the single-agent env under the runner's seeding
+        single = gym.make(SMALL, **kw)
+        obs, info = single.reset(seed=seed)
+        solo = _Recorder()
+        solo.reset(obs, info, seed=agent_seed(seed, 0))
+        done = False
+        while not done:
+            action = solo.act(obs, info)
+            obs, reward, term, trunc, info = single.step(action)
+            solo.observe(action, reward, obs, term, trunc, info)
+            done = term or trunc
+        assert len(sender.seen) == len(solo.seen) > 0
+        for (r, term, trunc, info), (r1, term1, trunc1, info1) in zip(sender.seen, solo.seen):
+            assert (r, term, trunc) == (r1, term1, trunc1)
+            assert (info["mdp_terminated"], info["mdp_truncated"]) == (term, trunc)
+            assert ("metrics" in info) == ("metrics" in info1)
+        *_, (_, term, trunc, last) = sender.seen
+        assert term or trunc
+        assert not any(t or u for _, t, u, _ in sender.seen[:-1])
+        ends.add("truncated" if trunc else "terminated")
+        assert trunc == (len(sender.seen) == max_steps and not term)
+        assert last["phase"] == "decode" and last["metrics"] == solo.seen[-1][3]["metrics"]
+        assert game_metrics["mdp_truncated"] == float(trunc)
+        assert game_metrics["mdp_return"] == last["metrics"]["mdp_return"]
+    assert ends == {"terminated" if max_steps == 40 else "truncated"}
 
 
 def test_bad_actions_raise_and_change_nothing():

@@ -88,7 +88,10 @@ def play_game(game, sender: Agent, receiver: Agent, seed: int,
               agent_seed: int | None = None) -> tuple[dict[str, float], dict[str, float]]:
     """Play one game of ``papergym.envs.coding.parallel_env``: ``(metrics, returns)``.
 
-    The sender acts (and observes) only at move steps, the receiver at every step.  Both
+    The sender acts (and observes) only at move steps, the receiver at every step.  The
+    sender's ``observe`` gets the MDP's ``terminated``/``truncated`` (the env's
+    ``mdp_terminated``/``mdp_truncated``), so its last move is terminal to it, with the
+    single-agent env's ``metrics`` in its info, as under ``papergym.run``.  Both
     agents are seeded with ``agent_seed``, by default the seed ``papergym.run`` gives the
     agent of episode 0 of ``seed``, so a sender plays the same moves here as in the
     single-agent env under the runner."""
@@ -108,7 +111,10 @@ def play_game(game, sender: Agent, receiver: Agent, seed: int,
             actions["sender"] = sender.act(obs["sender"], infos["sender"])
         obs, rewards, terms, truncs, infos = game.step(actions)
         if moving:
-            sender.observe(actions["sender"], rewards["sender"], obs["sender"], False, False,
+            # the sender's episode is its MDP: it ends with the move that ends the MDP
+            # (PettingZoo keeps the sender live until the decode step)
+            sender.observe(actions["sender"], rewards["sender"], obs["sender"],
+                           infos["sender"]["mdp_terminated"], infos["sender"]["mdp_truncated"],
                            infos["sender"])
         receiver.observe(actions["receiver"], rewards["receiver"], obs["receiver"],
                          terms["receiver"], truncs["receiver"], infos["receiver"])

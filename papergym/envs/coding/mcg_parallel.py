@@ -69,15 +69,22 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
     The moves end when the sender enters the goal or a trap or after ``max_steps``
     moves; the next step is the decode step, after which both agents are ``terminated``
     (the game always ends by the receiver's guess; ``metrics["mdp_truncated"]`` says
-    whether the moves were cut by ``max_steps``).  A ``step`` with no live agents raises
-    ``gymnasium.error.ResetNeeded``.
+    whether the moves were cut by ``max_steps``).  The sender stays live (its PettingZoo
+    ``terminations``/``truncations`` stay False) until the decode step, so the end of the
+    sender's MDP is told in its info: every move step's ``infos["sender"]`` has
+    ``mdp_terminated`` (the move entered the goal or a trap) and ``mdp_truncated`` (the
+    move was the ``max_steps``-th), the single-agent env's ``terminated`` and
+    ``truncated``; a sender that learns from the moves bootstraps on neither.
+    A ``step`` with no live agents raises ``gymnasium.error.ResetNeeded``.
 
     ## Info
     ``infos["sender"]``: the single-agent env's info (``state``, ``belief_entropy``, and
-    after a move ``move`` and ``regret``) plus ``phase`` (``"move"``: the next step is a
+    after a move ``move``, ``regret``, ``mdp_terminated``, ``mdp_truncated``, and after the
+    move that ends the MDP the single-agent env's ``metrics``, its built-in protocol
+    receiver's decoding included) plus ``phase`` (``"move"``: the next step is a
     move, ``"decode"``: it is the decode step, ``"over"``).  ``infos["receiver"]``:
     ``phase``.  At reset both also get ``protocol`` (the common-knowledge spec or
-    ``None``).  After the decode step both get ``metrics``: ``mdp_return``,
+    ``None``).  After the decode step both get ``metrics`` of the game: ``mdp_return``,
     ``decode_accuracy`` (1 if the receiver agent's guess is X), ``mcg_payoff``
     (``mdp_return + accuracy_weight * decode_accuracy``), ``rate``, ``rate_budget``,
     ``compression``, ``code_information``, ``mdp_truncated``, and the env's protocol
@@ -223,8 +230,11 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
         self._sender_obs = obs
         if terminated or truncated:
             self._phase = "decode"
-            self._game_metrics = dict(info.pop("metrics"))
+            # the sender's info keeps the single-agent env's metrics (as that env gives
+            # them at its last move); the decode step reports the game's from a copy
+            self._game_metrics = dict(info["metrics"])
             self._game_metrics["mdp_truncated"] = float(truncated)
+        info["mdp_terminated"], info["mdp_truncated"] = bool(terminated), bool(truncated)
         info["phase"] = self._phase
         rewards = {"sender": float(reward), "receiver": 0.0}
         done = dict.fromkeys(self.agents, False)
