@@ -262,10 +262,45 @@ def test_invalid_action_raises_and_leaves_the_state_unchanged():
     ({"max_steps": True}, "max_steps"), ({"gamma": 1.5}, r"gamma must be in \[0, 1\)"),
     ({"gamma": 1.0}, "gamma"), ({"gamma": -0.1}, "gamma"), ({"gamma": float("nan")}, "gamma"),
     ({"gamma": True}, "gamma"), ({"gamma": "0.9"}, "gamma"),
+    ({"rate": True}, "rate"), ({"rate": "2"}, "rate"), ({"rate": float("inf")}, "rate"),
+    ({"rate": float("nan")}, "rate"), ({"compression": "x"}, "compression"),
+    ({"compression": True}, "compression"), ({"compression": float("inf")}, "compression"),
+    ({"refine": "no"}, "refine"), ({"refine": 1}, "refine"), ({"refine": None}, "refine"),
+    ({"accuracy_weight": float("inf")}, "accuracy_weight"),
+    ({"accuracy_weight": float("nan")}, "accuracy_weight"),
+    ({"accuracy_weight": "1"}, "accuracy_weight"), ({"accuracy_weight": True}, "accuracy_weight"),
+    ({"grid": None}, r"grid: a layout name in \('4x4', '6x6', '10x10'\) or a map"),
+    ({"grid": ["S.", ".G"]}, "grid"), ({"grid": 6}, "grid"),
+    ({"slip": "0.1"}, "slip"), ({"slip": float("nan")}, "slip"), ({"slip": True}, "slip"),
+    ({"beta": "0.02"}, "beta"), ({"beta": float("inf")}, "beta"), ({"beta": True}, "beta"),
 ])
 def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+    with pytest.raises(ValueError, match="^" + word):
         gym.make("MarkovCodingGame-v0", **kwargs)
+
+
+def test_hand_built_protocol_must_meet_the_rate_budget_it_is_reported_under():
+    prior = np.full(512, 1 / 512)
+    policy = soft_q_policy("6x6", 0.1, 0.02)
+    proto = CodingProtocol(deterministic_joint(prior, np.arange(512) % 16), policy)  # 4 bits
+    for kwargs, word in (({"rate": 3.0}, "rate"), ({"compression": 4.0}, "compression")):
+        with pytest.raises(ValueError, match="^" + word + r": the CodingProtocol's code rate"):
+            gym.make("MarkovCodingGame-v0", protocol=proto, **kwargs)
+    # a stochastic encoder can spend more than H(X): with no budget given, R = H(X)
+    noisy = CodingProtocol(np.full((512, 1024), 1 / (512 * 1024)), policy)
+    with pytest.raises(ValueError, match="^protocol: the CodingProtocol's code rate"):
+        gym.make("MarkovCodingGame-v0", protocol=noisy)
+    # within the budget the budget is reported as given, the rate as the protocol's H(T)
+    for kwargs, budget in (({}, 9.0), ({"rate": 4.0}, 4.0), ({"compression": 2.0}, 4.5)):
+        env = gym.make("MarkovCodingGame-v0", protocol=proto, **kwargs)
+        env.reset(seed=0)
+        done = False
+        while not done:
+            *_, term, trunc, info = env.step(0)
+            done = term or trunc
+        assert info["metrics"]["rate"] == pytest.approx(4.0)
+        assert info["metrics"]["rate_budget"] == pytest.approx(budget)
+        assert info["metrics"]["rate"] <= info["metrics"]["rate_budget"] + 1e-9
 
 
 def test_model_is_the_protocol_free_mdp_and_read_only():

@@ -10,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
-from papergym.envs.coding.grid import MOVES, action_gap, grid_mdp
+from papergym.envs.coding.grid import LAYOUTS, MOVES, action_gap, grid_mdp
 from papergym.envs.coding.protocol import (
     ENCODERS,
     CodingProtocol,
@@ -25,6 +25,12 @@ __all__ = ["MarkovCodingGameEnv"]
 def _is_int(value) -> bool:
     """A real integer (Python or numpy), not a bool and not a float that happens to be whole."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_number(value) -> bool:
+    """A finite real number (Python or numpy int or float), not a bool and not a string."""
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)) and bool(np.isfinite(value)))
 
 
 class MarkovCodingGameEnv(gym.Env):
@@ -88,18 +94,24 @@ class MarkovCodingGameEnv(gym.Env):
     ## Arguments
     - ``message_size`` (int >= 2, default 512): number of messages.
     - ``prior`` ("uniform" default, "geometric", "binomial" or a distribution).
-    - ``rate`` (float >= 0 bits or None = lossless, default None) or ``compression``
-      (float >= 1, H(X)/R); give at most one.
+    - ``rate`` (finite float >= 0 bits or None = lossless, default None) or
+      ``compression`` (finite float >= 1, H(X)/R); give at most one.  Bools and strings
+      are refused.
     - ``protocol`` ("mecb" default: EBIM encoder + MEC coupling; "uniform": uniform
       quantiser + the same coupling; None: no protocol, the receiver guesses the most
-      likely message; or a :class:`CodingProtocol`).
+      likely message; or a :class:`CodingProtocol`).  A ``CodingProtocol`` object
+      brings its own encoder, so ``rate``/``compression`` do not build it: they are the
+      budget R it must meet, H(T) <= R (a ``ValueError`` naming ``rate``,
+      ``compression`` or, with neither, ``protocol`` otherwise); ``metrics["rate"]`` is
+      its H(T), ``metrics["rate_budget"]`` that R.
     - ``beta`` (float > 0, default 0.02): temperature of the base policy (the paper sweeps
       log beta in [-6, -3]; higher: more bits per step, lower return).
     - ``refine`` (bool, default False): Theorem 3 refinement of the MEC-B encoder.
-    - ``grid`` ("6x6" default, "4x4", "10x10" or a map over ``SGT#.``).
+    - ``grid`` (str: "6x6" default, "4x4", "10x10" or a map over ``SGT#.``, rows of
+      equal length separated by newlines, one S and at least one G).
     - ``slip`` (float in [0, 1], default 0.1): probability that a move slips.
     - ``max_steps`` (int >= 1, default 40): the time limit (``truncated``).
-    - ``accuracy_weight`` (float >= 0, default 1.0): weight of a correct guess in
+    - ``accuracy_weight`` (finite float >= 0, default 1.0): weight of a correct guess in
       ``mcg_payoff``.
     - ``gamma`` (float in [0, 1), default 0.95): discount of the soft Q-value iteration
       that computes the base (maximum-entropy) policy, of ``model()`` and of the Q* behind
@@ -141,23 +153,30 @@ class MarkovCodingGameEnv(gym.Env):
         h_x = entropy(self.prior)
         if rate is not None and compression is not None:
             raise ValueError("rate, compression: give at most one of them")
-        if rate is not None and not (np.isfinite(rate) and rate >= 0):
-            raise ValueError(f"rate: must be a finite number >= 0 bits, got {rate!r}")
-        if compression is not None and not (np.isfinite(compression) and compression >= 1):
-            raise ValueError(f"compression: must be >= 1 (H(X)/R), got {compression!r}")
+        if rate is not None and not (_is_number(rate) and rate >= 0):
+            raise ValueError(f"rate: must be a finite number >= 0 bits (or None), got {rate!r}")
+        if compression is not None and not (_is_number(compression) and compression >= 1):
+            raise ValueError(f"compression: must be a finite number >= 1 (H(X)/R, or None), "
+                             f"got {compression!r}")
         self.rate_budget = h_x if rate is None and compression is None else (
             float(rate) if rate is not None else h_x / float(compression))
-        if not 0.0 <= slip <= 1.0:
-            raise ValueError(f"slip: must be in [0, 1], got {slip!r}")
-        if not beta > 0:
-            raise ValueError(f"beta: must be > 0, got {beta!r}")
+        if not (_is_number(slip) and 0.0 <= slip <= 1.0):
+            raise ValueError(f"slip: must be a number in [0, 1], got {slip!r}")
+        if not (_is_number(beta) and beta > 0):
+            raise ValueError(f"beta: must be a finite number > 0, got {beta!r}")
+        if not isinstance(refine, (bool, np.bool_)):
+            raise ValueError(f"refine: must be a bool (True or False), got {refine!r}")
+        if not isinstance(grid, str):
+            raise ValueError(f"grid: a layout name in {tuple(LAYOUTS)} or a map over 'SGT#.' "
+                             f"(rows separated by newlines), got {grid!r}")
         if not _is_int(max_steps) or max_steps < 1:
             raise ValueError(f"max_steps: must be an integer >= 1, got {max_steps!r}")
         if isinstance(gamma, (bool, np.bool_)) or not isinstance(
                 gamma, (int, float, np.integer, np.floating)) or not 0.0 <= gamma < 1.0:
             raise ValueError(f"gamma must be in [0, 1), got {gamma!r}")
-        if not accuracy_weight >= 0:
-            raise ValueError(f"accuracy_weight: must be >= 0, got {accuracy_weight!r}")
+        if not (_is_number(accuracy_weight) and accuracy_weight >= 0):
+            raise ValueError(f"accuracy_weight: must be a finite number >= 0, "
+                             f"got {accuracy_weight!r}")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode: None or 'rgb_array', got {render_mode!r}")
         self.mdp = grid_mdp(grid, float(slip))
@@ -166,7 +185,7 @@ class MarkovCodingGameEnv(gym.Env):
         self._regret = action_gap(grid, self.slip, self.gamma)
         self.max_steps, self.accuracy_weight = int(max_steps), float(accuracy_weight)
         self.render_mode = render_mode
-        self.protocol = self._make_protocol(protocol, prior, refine)
+        self.protocol = self._make_protocol(protocol, prior, refine, rate, compression)
         self.observation_space = spaces.Dict({
             "state": spaces.Discrete(self.mdp.n_states),
             "code": spaces.Discrete(self.message_size),
@@ -179,13 +198,24 @@ class MarkovCodingGameEnv(gym.Env):
         self._return = 0.0
         self._done = True  # no episode until reset
 
-    def _make_protocol(self, protocol, prior, refine) -> CodingProtocol | None:
+    def _make_protocol(self, protocol, prior, refine, rate, compression
+                       ) -> CodingProtocol | None:
         if protocol is None or isinstance(protocol, CodingProtocol):
             if protocol is not None and protocol.n_messages != self.message_size:
                 raise ValueError(f"protocol: built for {protocol.n_messages} messages, "
                                  f"not message_size={self.message_size}")
             if protocol is not None and protocol.policy.shape[0] != self.mdp.n_states:
                 raise ValueError("protocol: its policy has the wrong number of grid states")
+            if protocol is not None and protocol.rate > self.rate_budget + 1e-9:
+                # a hand-built encoder is not built for the budget; it must meet it, else
+                # metrics["rate_budget"] would claim a limit the code breaks
+                name = ("rate" if rate is not None else
+                        "compression" if compression is not None else "protocol")
+                raise ValueError(f"{name}: the CodingProtocol's code rate H(T) = "
+                                 f"{protocol.rate:.6g} bits exceeds the rate budget R = "
+                                 f"{self.rate_budget:.6g} bits; give a larger rate (or a "
+                                 f"smaller compression, or neither: R = H(X)) or a protocol "
+                                 f"within it")
             return protocol
         if protocol not in ENCODERS:
             raise ValueError(f"protocol: one of {ENCODERS}, None or a CodingProtocol, "
