@@ -151,7 +151,8 @@ def sb3_refusal(path: str | Path, env_id: str) -> str | None:
     the zip does not exist, or the ``.json`` sidecar the training script writes next to
     it names another env id.  ``None`` when it may play (no sidecar: nothing to check)."""
     path = Path(str(path).removeprefix("sb3:"))
-    zip_path = path if path.suffix == ".zip" else path.with_suffix(".zip")
+    # SB3 appends ".zip" (run1.5 -> run1.5.zip); with_suffix would replace the ".5"
+    zip_path = path if path.suffix == ".zip" else Path(str(path) + ".zip")
     if not zip_path.is_file():
         return f"sb3:{path}: no SB3 model at {zip_path}"
     sidecar = zip_path.with_suffix(".json")

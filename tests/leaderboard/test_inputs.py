@@ -73,7 +73,7 @@ def test_foreign_sqlite_file_is_named_and_left_untouched(tmp_path, capsys):
 def test_cli_runs_ranks_and_exits_1_when_a_cell_failed(tmp_path, capsys):
     code = main(["leaderboard", "--no-progress", "--envs", "ToyFaulty-v0", "--agents", "random",
                  "toy_crash", "--seeds", "0,1", "--db", str(tmp_path / "x.sqlite"),
-                 "--workers", "1"])
+                 "--workers", "1", "--import", TOY])
     out = capsys.readouterr().out
     assert code == 1
     assert "toy_crash: 2 failed cell(s): RuntimeError: toy_crash always fails" in out
@@ -248,6 +248,23 @@ def test_sb3_refusal_reads_the_sidecar(tmp_path):
     model.with_suffix(".json").unlink()
     assert sb3_refusal(model, "ToyMisses-v0") is None  # no sidecar: nothing to check
     assert "no SB3 model at" in sb3_refusal(tmp_path / "missing.zip", "ToyHits-v0")
+
+
+def test_sb3_refusal_appends_zip_as_sb3_does(tmp_path):
+    """``sb3:models/run1.5`` is ``models/run1.5.zip`` to SB3, not ``models/run1.zip``."""
+    from papergym.leaderboard.cells import sb3_refusal
+
+    model = tmp_path / "run1.5.zip"
+    model.write_bytes(b"not really a model")
+    (tmp_path / "run1.zip").write_bytes(b"another model")
+    (tmp_path / "run1.json").write_text('{"algo": "PPO", "env_id": "ToyHits-v0"}')
+    bare = tmp_path / "run1.5"
+    assert sb3_refusal(f"sb3:{bare}", "ToyMisses-v0") is None  # run1.5.zip, no sidecar
+    (tmp_path / "run1.5.json").write_text('{"algo": "PPO", "env_id": "ToyMisses-v0"}')
+    assert sb3_refusal(bare, "ToyMisses-v0") is None
+    assert "was trained on ToyMisses-v0" in sb3_refusal(bare, "ToyHits-v0")
+    model.unlink()
+    assert sb3_refusal(bare, "ToyHits-v0") == f"sb3:{bare}: no SB3 model at {model}"
 
 
 def test_sb3_model_for_another_env_exits_2(tmp_path, capsys):
