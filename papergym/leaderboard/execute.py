@@ -11,9 +11,13 @@ the error text; the rest of the run goes on.  The timeout is enforced twice: in 
 worker by SIGALRM (which cannot interrupt native code, or code that blocks or ignores
 the signal), and by the driver, which gives up on a cell not back ``2 * timeout +
 grace`` seconds after it was handed to the pool or to Ray (a handed-over cell may wait
-for one other cell before it starts, hence the factor 2): the pool's worker processes
-are killed, the overdue cell gets its ``failed`` row and the other cells in flight are
-run again.
+for one other cell before it starts, hence the factor 2).  Overdue is only a suspicion
+(a healthy cell may have waited longer behind a hung one): the pool's worker processes
+are killed, the other cells in flight are run again, and each overdue cell is run once
+more alone, in a worker of its own, where the limit is ``timeout + grace`` from its own
+start; only a cell that overruns that gets a ``failed`` row.  With a timeout every cell
+runs in a worker process (one worker: a pool of one), since the driver cannot stop a
+cell that hangs in its own process.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ __all__ = ["run_cell", "execute", "ExecutionStats", "CellTimeout", "GRACE"]
 
 ERROR_CHARS = 4000  # the tail of a traceback kept in a failed row
 GRACE = 30.0  # seconds the driver waits past 2 * timeout before it kills a cell
+START_S = 60.0  # at least this long for a suspect's own fresh worker to start (a loaded
+# machine can take seconds to start an interpreter and import papergym, not the cell's fault)
 
 
 class CellTimeout(BaseException):
@@ -129,8 +135,8 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
             address: str | None = None, grace: float = GRACE) -> ExecutionStats:
     """Run the cells not yet stored (all with ``force``) and store each result.
 
-    ``backend``: ``"local"`` (a process pool of ``workers``, default the core count; one
-    worker runs in this process) or ``"ray"``.  ``retry_failed``: stored ``failed`` cells
+    ``backend``: ``"local"`` (a process pool of ``workers``, default the core count; with
+    one worker and ``timeout=None`` the cells run in this process) or ``"ray"``.  ``retry_failed``: stored ``failed`` cells
     are run again and replaced by the new result (stored ``ok`` cells are still skipped).
     ``on_done(cell, result)`` is called per cell, with ``None`` for a skipped one (the
     progress bar).  ``address``: Ray's.  ``grace``: see the module doc (the driver-side
@@ -186,13 +192,16 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
                 grace=grace)
     else:
         n = workers or os.cpu_count() or 1
-        if n <= 1 or len(todo) <= 1:
-            # in this process: only the SIGALRM deadline applies (nothing here can kill it)
+        if timeout is None and (n <= 1 or len(todo) <= 1):
+            # no limit to enforce, so no need for a worker process the driver could kill
             for cell in todo:
                 if still_needed(cell):
                     finish(cell, run_cell(cell, timeout, imports))
-        else:
-            _run_pool(todo, n, still_needed, finish, timeout, imports, grace)
+        elif todo:
+            # with a timeout even one cell goes to a worker: in this process only SIGALRM
+            # could stop it, and a hang in native code (or an ignored signal) would hang
+            # the run for good
+            _run_pool(todo, min(n, len(todo)), still_needed, finish, timeout, imports, grace)
     return stats
 
 
@@ -215,14 +224,58 @@ def _overdue_error(timeout: float, waited: float) -> str:
             "worker did not stop at its deadline, e.g. a hang in native code)")
 
 
+def _warm_up(imports: Sequence[str]) -> None:
+    """Runs in a fresh worker before its one cell: the interpreter starts and imports
+    papergym and the plugins, so the cell's limit counts from the cell's own start.  An
+    import error is left for :func:`run_cell` to report."""
+    import papergym  # noqa: F401
+
+    try:
+        import_plugins(imports)
+    except Exception:  # noqa: BLE001, S110 - run_cell raises it again, as the cell's error
+        pass
+
+
+def _run_alone(cell: Cell, spawn, timeout: float | None, imports: Sequence[str],
+               grace: float) -> CellResult:
+    """Run ``cell`` in a pool of one worker that runs nothing else: a cell that was
+    overdue, or in flight when a worker died, is judged by itself here.  The limit is
+    ``timeout + grace`` from the cell's own start (the worker is started and warmed up
+    first, allowed ``max(2 * timeout + grace, START_S)``)."""
+    limit = timeout + grace if timeout else None
+    start_limit = max(2 * timeout + grace, START_S) if timeout else None
+    solo = ProcessPoolExecutor(1, mp_context=spawn)
+    try:
+        try:
+            solo.submit(_warm_up, imports).result(timeout=start_limit)
+        except FutureTimeout:
+            _kill_workers(solo)
+            return failed_result(cell, f"timed out after {timeout:g} s (killed: its worker "
+                                       f"did not even start within {start_limit:g} s, e.g. "
+                                       "a plugin import that hangs)", start_limit)
+        start = time.monotonic()
+        try:
+            return solo.submit(run_cell, cell, timeout, imports).result(timeout=limit)
+        except FutureTimeout:
+            _kill_workers(solo)
+            return failed_result(cell, _overdue_error(timeout, time.monotonic() - start),
+                                 time.monotonic() - start)
+    except BrokenProcessPool:
+        return failed_result(cell, "the worker process died while running this cell (a "
+                                   "crash, os._exit or out of memory)")
+    finally:
+        solo.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout, imports,
               grace: float = GRACE) -> None:
     """A spawn-context process pool with a bounded queue (so the store is re-checked
     just before each cell starts).  A worker that dies (segfault, ``os._exit``, OOM
-    kill) breaks the whole pool: the cells then in flight are re-run one by one, each in
-    a pool of its own, so only the culprit gets a ``failed`` row.  A cell not back
-    ``2 * timeout + grace`` seconds after it was submitted gets a ``failed`` row; the
-    pool's workers are killed and the other cells in flight are run again."""
+    kill) breaks the whole pool; a cell not back ``2 * timeout + grace`` seconds after
+    it was submitted makes the driver kill the pool's workers.  Either way the cells in
+    flight are suspects (an overdue cell may only have waited behind a hung one): each
+    is re-run alone by :func:`_run_alone`, so only the culprit gets a ``failed`` row;
+    the cells in flight that were not yet overdue are queued again."""
     import multiprocessing
 
     spawn = multiprocessing.get_context("spawn")
@@ -259,11 +312,11 @@ def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout,
                            if limit is not None and now - start > limit and not f.done()]
                 if overdue:
                     _kill_workers(pool)
-                    for future in overdue:
-                        cell, start = in_flight.pop(future)
-                        finish(cell, failed_result(cell, _overdue_error(timeout, now - start),
-                                                   now - start))
-                    # innocent cells killed with the pool: first in line for the next pool
+                    # no failed row yet: a healthy cell may be overdue only for having
+                    # waited behind a hung one; each is judged alone below
+                    suspects += [in_flight.pop(future)[0] for future in overdue]
+                    # the cells killed with the pool before their time: first in line
+                    # for the next pool
                     queue.extend(reversed([cell for cell, _ in in_flight.values()]))
                     in_flight.clear()
                     break
@@ -272,15 +325,5 @@ def _run_pool(todo: Sequence[Cell], workers: int, still_needed, finish, timeout,
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     for cell in suspects:
-        solo = ProcessPoolExecutor(1, mp_context=spawn)
-        try:
-            result = solo.submit(run_cell, cell, timeout, imports).result(timeout=limit)
-        except BrokenProcessPool:
-            result = failed_result(cell, "the worker process died while running this "
-                                         "cell (a crash, os._exit or out of memory)")
-        except FutureTimeout:
-            _kill_workers(solo)
-            result = failed_result(cell, _overdue_error(timeout, limit), limit)
-        finally:
-            solo.shutdown(wait=True, cancel_futures=True)
-        finish(cell, result)
+        if still_needed(cell):
+            finish(cell, _run_alone(cell, spawn, timeout, imports, grace))

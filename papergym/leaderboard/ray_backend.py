@@ -6,7 +6,11 @@ tests do), else to ``RAY_ADDRESS`` / a new local instance.  Each task runs
 runs, so the numbers are the same for the same seeds; results come back to the driver,
 which stores them.  Besides the in-worker timeout, the driver cancels a task not back
 ``2 * timeout + grace`` seconds after it was queued (a hang in native code; a queued
-task may wait for one other cell before it starts, hence the factor 2).
+task may wait for one other cell before it starts, hence the factor 2).  That is only a
+suspicion (a healthy cell may have waited longer): once the other cells are done, each
+cancelled cell is run again alone, in an actor (a worker process) of its own that is
+started first, with a limit of ``timeout + grace`` from the cell's own start; only a
+cell that overruns that gets a ``failed`` row.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ import time
 from collections.abc import Callable, Sequence
 
 from papergym.leaderboard.cells import Cell
-from papergym.leaderboard.execute import GRACE, failed_result, run_cell
+from papergym.leaderboard.execute import (
+    GRACE,
+    START_S,
+    _overdue_error,
+    _warm_up,
+    failed_result,
+    run_cell,
+)
 from papergym.results import CellResult
 
 __all__ = ["run_ray", "GRACE"]
@@ -35,6 +46,7 @@ def run_ray(todo: Sequence[Cell], still_needed: Callable[[Cell], bool],
     capacity = max(1, int(ray.cluster_resources().get("CPU", 1)))
     queue = list(reversed(todo))
     in_flight: dict = {}  # ObjectRef -> (cell, start time)
+    suspects: list[Cell] = []  # cancelled for being overdue
     while queue or in_flight:
         while queue and len(in_flight) < 2 * capacity:
             cell = queue.pop()
@@ -56,5 +68,46 @@ def run_ray(todo: Sequence[Cell], still_needed: Callable[[Cell], bool],
                 if now - start > 2 * timeout + grace:
                     ray.cancel(ref, force=True)
                     del in_flight[ref]
-                    finish(cell, failed_result(cell, f"timed out after {timeout:g} s "
-                                                     "(cancelled by the driver)", now - start))
+                    suspects.append(cell)  # judged alone below: it may only have waited
+    solo = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(_Solo)
+    for cell in suspects:
+        if still_needed(cell):
+            finish(cell, _run_alone(ray, solo, cell, timeout, imports, grace))
+
+
+class _Solo:
+    """An actor that runs one suspect cell in a worker process of its own."""
+
+    def __init__(self, imports: Sequence[str]):
+        _warm_up(imports)
+
+    def ready(self) -> bool:
+        return True
+
+    def run(self, cell: Cell, timeout: float | None, imports: Sequence[str]) -> CellResult:
+        return run_cell(cell, timeout, imports)
+
+
+def _run_alone(ray, solo, cell: Cell, timeout: float, imports: Sequence[str],
+               grace: float) -> CellResult:
+    """Start an actor (waiting up to ``max(2 * timeout + grace, START_S)`` for it), then
+    give the cell ``timeout + grace`` from its start."""
+    limit, start_limit = timeout + grace, max(2 * timeout + grace, START_S)
+    actor = solo.remote(list(imports))
+    try:
+        try:
+            ray.get(actor.ready.remote(), timeout=start_limit)
+        except ray.exceptions.GetTimeoutError:
+            return failed_result(cell, f"timed out after {timeout:g} s (cancelled by the "
+                                       f"driver: no worker for it started within "
+                                       f"{start_limit:g} s)", start_limit)
+        start = time.monotonic()
+        try:
+            return ray.get(actor.run.remote(cell, timeout, list(imports)), timeout=limit)
+        except ray.exceptions.GetTimeoutError:
+            waited = time.monotonic() - start
+            return failed_result(cell, _overdue_error(timeout, waited), waited)
+    except Exception as exc:  # noqa: BLE001 - the worker died or Ray failed the task
+        return failed_result(cell, f"Ray task failed: {type(exc).__name__}: {exc}")
+    finally:
+        ray.kill(actor, no_restart=True)

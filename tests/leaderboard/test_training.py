@@ -11,7 +11,7 @@ import papergym
 from papergym.cli import main
 from papergym.leaderboard import run_leaderboard
 from papergym.leaderboard.train import TrainArgs, train
-from tests.leaderboard.conftest import REPO
+from tests.leaderboard.conftest import REPO, TOY
 from tests.leaderboard.wandb_records import read_run
 
 
@@ -39,7 +39,8 @@ def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
     assert path == tmp_path / "models" / "ToyHits-v0__PPO__seed1.zip" and path.exists()
     assert json.loads(path.with_suffix(".json").read_text())["algo"] == "PPO"
     result = run_leaderboard(["ToyHits-v0"], ["random", f"sb3:{path}"], seeds=2,
-                             store=tmp_path / "lb.sqlite", workers=1, markdown=None, plots=None)
+                             store=tmp_path / "lb.sqlite", workers=1, imports=[TOY], markdown=None,
+                             plots=None)
     rows = {r.agent: r for r in result.boards[0].rows}
     assert rows[f"sb3:{path}"].seeds == 2 and rows[f"sb3:{path}"].failed == 0
 

@@ -6,8 +6,8 @@ leaderboard's ``imports=`` option, the same way a user's own plugin module would
 ``ToyHits-v0``: each step the env shows a noisy hint of a hidden target in
 ``0..n_actions-1``; reward 1 for naming the target. ``ToyMisses-v0`` is the same game
 scored by misses (lower is better). ``ToyFaulty-v0`` is ToyHits with extra agents that
-crash or hang, for the failure tests.  ``ToyNaN-v0`` reports ``value`` (NaN by default)
-as its primary metric.
+crash or hang (or are just slow), for the failure tests.  ``ToyNaN-v0`` reports
+``value`` (NaN by default) as its primary metric.
 """
 
 from __future__ import annotations
@@ -147,6 +147,24 @@ class Stuck(Agent):
             time.sleep(0.05)
 
 
+class Slow(Agent):
+    """Healthy but slow: spends ``SLOW_SECONDS`` (under the tests' timeout) in its first
+    step, then follows the hints."""
+
+    name = "toy_slow"
+    SLOW_SECONDS = 2.5
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        self.waited = False
+
+    def act(self, observation, info):
+        if not self.waited:
+            self.waited = True
+            time.sleep(self.SLOW_SECONDS)
+        return int(np.argmax(observation))
+
+
 class Swallow(Agent):
     """Catches every Exception for a while (a careless ``except Exception:``); the
     timeout must still stop it."""
@@ -182,6 +200,7 @@ def register_toys() -> None:
     register_agent("toy_die", Die, FAULTY_ID)
     register_agent("toy_stuck", Stuck, FAULTY_ID)
     register_agent("toy_swallow", Swallow, FAULTY_ID)
+    register_agent("toy_slow", Slow, FAULTY_ID)
 
 
 register_toys()
