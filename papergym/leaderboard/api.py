@@ -131,12 +131,16 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
     """Run a leaderboard and rank it.
 
     Cells already in ``store`` are skipped (``force`` reruns them; ``retry_failed`` reruns
-    the stored ``failed`` ones and replaces them); each finished cell is stored at once, so an interrupted run resumes where it stopped.  ``address``: the
-    Ray cluster for ``backend="ray"``.  ``run=False`` only
-    ranks what is stored.  The boards cover exactly the planned cells; ``markdown`` and
-    ``plots`` (a folder) are written unless ``None``.  The local pool spawns fresh
-    interpreters, so a script that calls this with ``workers > 1`` needs the usual
-    ``if __name__ == "__main__":`` guard.
+    the stored ``failed`` ones and replaces them); each finished cell is stored at once,
+    so an interrupted run resumes where it stopped.  ``address``: the Ray cluster for
+    ``backend="ray"``.  ``run=False`` only ranks what is stored.  The boards cover exactly
+    the planned cells; ``markdown`` and ``plots`` (a folder) are written unless ``None``.
+
+    With a ``timeout`` (the default) every cell runs in a spawned worker process, even with
+    ``workers=1``, so that a hung cell can be killed: a script that calls this needs the
+    usual ``if __name__ == "__main__":`` guard, and envs or agents it registers itself
+    must come from an importable module named in ``imports``.  ``timeout=None`` runs
+    cells in this process when ``workers=1``.
     """
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise LeaderboardInputError(f"workers must be >= 1 (default: the core count), "
