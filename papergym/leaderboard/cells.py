@@ -150,12 +150,13 @@ def sb3_refusal(path: str | Path, env_id: str) -> str | None:
     """Why the SB3 model at ``path`` (``sb3:`` prefix allowed) must not play ``env_id``:
     the zip does not exist, or the ``.json`` sidecar the training script writes next to
     it names another env id.  ``None`` when it may play (no sidecar: nothing to check)."""
+    from papergym.wrappers.sb3 import model_zip_path, sidecar_path
+
     path = Path(str(path).removeprefix("sb3:"))
-    # SB3 appends ".zip" (run1.5 -> run1.5.zip); with_suffix would replace the ".5"
-    zip_path = path if path.suffix == ".zip" else Path(str(path) + ".zip")
+    zip_path = model_zip_path(path)  # SB3 appends ".zip": run1.5 -> run1.5.zip
     if not zip_path.is_file():
         return f"sb3:{path}: no SB3 model at {zip_path}"
-    sidecar = zip_path.with_suffix(".json")
+    sidecar = sidecar_path(zip_path)
     if not sidecar.is_file():
         return None
     try:

@@ -12,7 +12,6 @@ W&B is offline unless ``--wandb-mode online`` (see :mod:`papergym.leaderboard.tr
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import typing
 import warnings
@@ -86,7 +85,7 @@ def train(args: TrainArgs) -> Path:
     from wandb.integration.sb3 import WandbCallback
 
     import papergym
-    from papergym.wrappers.sb3 import SB3_ALGOS, _algo_class, sb3_wrap
+    from papergym.wrappers.sb3 import SB3_ALGOS, _algo_class, save_sb3_model, sb3_wrap
 
     if args.algo not in SB3_ALGOS:
         raise ValueError(f"--algo must be one of {', '.join(SB3_ALGOS)}, got {args.algo!r}")
@@ -135,12 +134,9 @@ def train(args: TrainArgs) -> Path:
                 callback=CallbackList([WandbCallback(verbose=0), _EpisodeMetrics(run)]))
 
     # 5. Save the model and a sidecar naming its algorithm (for `--agents sb3:<path>`).
-    path = Path(args.save_dir) / f"{args.env}__{args.algo}__seed{args.seed}.zip"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    path.with_suffix(".json").write_text(json.dumps(
-        {"algo": args.algo, "env_id": args.env, "env_kwargs": args.kw, "steps": args.steps,
-         "seed": args.seed, "wandb_run_dir": str(run.dir)}, indent=2, default=str))
+    stem = Path(args.save_dir) / f"{args.env}__{args.algo}__seed{args.seed}"
+    path = save_sb3_model(model, stem, algo=args.algo, env_id=args.env, env_kwargs=args.kw,
+                          steps=args.steps, seed=args.seed, wandb_run_dir=str(run.dir))
     env.close()
 
     # 6. Evaluate through the runner on held-out seeds, as the leaderboard will.

@@ -30,7 +30,7 @@ from gymnasium import spaces
 
 __all__ = ["ActionMasks", "DiscretizeMultiDiscrete", "FlattenDictAction", "FlattenDictObservation",
            "SB3_ALGOS", "flat_action_space", "flatten_observation", "load_sb3_model", "model_zip_path",
-           "sb3_wrap",
+           "save_sb3_model", "sb3_wrap", "sidecar_path",
            "unflatten_action"]
 
 _STRUCTURED = (spaces.Dict, spaces.Tuple)
@@ -212,6 +212,23 @@ def model_zip_path(path: str | Path) -> Path:
     return path if path.suffix == ".zip" else Path(f"{path}.zip")
 
 
+def sidecar_path(path: str | Path) -> Path:
+    """The ``.json`` written next to a model's zip: what trained it, and on which env."""
+    return model_zip_path(path).with_suffix(".json")
+
+
+def save_sb3_model(model, path: str | Path, *, algo: str, env_id: str, **meta: Any) -> Path:
+    """Save ``model`` to ``<path>.zip`` with its sidecar (``algo``, ``env_id`` and
+    ``meta``), the pair :func:`load_sb3_model` and the leaderboard's ``sb3:<path>`` read.
+    Returns the zip's path."""
+    zip_path = model_zip_path(path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(zip_path)
+    sidecar_path(zip_path).write_text(json.dumps({"algo": algo, "env_id": env_id, **meta},
+                                                 indent=2, default=str))
+    return zip_path
+
+
 def load_sb3_model(path: str | Path, algo: str | None = None):
     """Load a model saved by ``scripts/train_sb3.py``.
 
@@ -222,7 +239,7 @@ def load_sb3_model(path: str | Path, algo: str | None = None):
     if not zip_path.exists():
         raise FileNotFoundError(f"no SB3 model at {zip_path}")
     if algo is None:
-        sidecar = zip_path.with_suffix(".json")
+        sidecar = sidecar_path(zip_path)
         if not sidecar.exists():
             raise ValueError(f"{zip_path}: pass algo= (one of {', '.join(SB3_ALGOS)}); "
                              f"no sidecar {sidecar.name} says which algorithm trained it")

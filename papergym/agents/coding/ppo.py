@@ -16,13 +16,13 @@ are short).  For W&B logging use the generic ``papergym train`` instead.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 
 from papergym.wrappers import sb3_wrap
+from papergym.wrappers.sb3 import save_sb3_model
 
 __all__ = ["train_ppo"]
 
@@ -39,12 +39,8 @@ def train_ppo(env_id: str = "MarkovCodingGameSmall-v0", total_timesteps: int = 2
     model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, seed=seed, verbose=0,
                 device="cpu")
     model.learn(total_timesteps=int(total_timesteps))
-    path = Path(path or f"models/{env_id}__PPO__seed{seed}.zip")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    # the sidecar that `make_agent("sb3:<path>")` reads to know the algorithm
-    path.with_suffix(".json").write_text(json.dumps(
-        {"algo": "PPO", "env": env_id, "env_kwargs": env_kwargs, "seed": seed,
-         "steps": int(total_timesteps)}, default=str))
+    path = save_sb3_model(model, path or f"models/{env_id}__PPO__seed{seed}", algo="PPO",
+                          env_id=env_id, env_kwargs=env_kwargs, seed=seed,
+                          steps=int(total_timesteps))
     env.close()
     return path
