@@ -103,39 +103,41 @@ class ResultsStore:
     def __init__(self, path: str | Path = DEFAULT_PATH, *, timeout: float = 60.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        existed = self.path.exists() and self.path.stat().st_size > 0
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            self._check(existed)
+            self._check()
         except sqlite3.DatabaseError as exc:
             raise ResultsStoreError(
                 f"{self.path}: not a readable papergym results store ({exc}); "
                 "it was left untouched: move it away or pass another path") from exc
 
-    def _check(self, existed: bool) -> None:
+    def _check(self) -> None:
+        """Recognise (or create) the store under the write lock, so that two processes
+        opening a new file at once see either nothing or the whole schema, never the
+        tables without the application id; a foreign file is only read, then released."""
         db = self._db
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if existed and (app_id != APPLICATION_ID or "cells" not in tables):
-            if app_id == 0 and not tables:
-                pass  # an empty SQLite file: ours to initialise
-            else:
+        db.execute("PRAGMA busy_timeout=60000")
+        db.execute("BEGIN IMMEDIATE")  # not a database at all: DatabaseError, nothing to undo
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            if (tables or app_id) and (app_id != APPLICATION_ID or "cells" not in tables):
                 raise ResultsStoreError(
                     f"{self.path}: a SQLite file that is not a papergym results store "
                     f"(application_id={app_id:#x}, tables={sorted(tables)}); it was left "
                     "untouched: pass another path")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=60000")
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
-            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            if not tables:  # a new or empty SQLite file: ours to initialise
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                           (str(SCHEMA_VERSION),))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        db.execute("PRAGMA journal_mode=WAL")
         version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise ResultsStoreError(f"{self.path}: schema version {version} is newer than this "

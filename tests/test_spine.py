@@ -201,6 +201,32 @@ def store_has_key(path, key) -> bool:
         return store.has(key)
 
 
+def _open_store_at(path: str, start: float) -> str:
+    import time
+
+    time.sleep(max(0.0, start - time.time()))  # every process opens at the same instant
+    try:
+        ResultsStore(path).close()
+        return "ok"
+    except ResultsStoreError as exc:
+        return str(exc)
+
+
+def test_processes_creating_one_new_store_at_once_all_succeed(tmp_path):
+    """A process opening a store while another is creating it must wait for the whole
+    schema, not see its tables without the application id (seen once in CI)."""
+    import multiprocessing
+    import time
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        pool.starmap(_open_store_at, [(str(tmp_path / f"warm{i}.sqlite"), 0.0) for i in range(4)])
+        for attempt in range(10):
+            path = str(tmp_path / f"new{attempt}.sqlite")
+            start = time.time() + 0.3
+            assert pool.starmap(_open_store_at, [(path, start)] * 4) == ["ok"] * 4
+
+
 def test_store_refuses_foreign_and_corrupted_files(tmp_path):
     foreign = tmp_path / "foreign.sqlite"
     db = sqlite3.connect(foreign)
