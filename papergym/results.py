@@ -105,11 +105,23 @@ class ResultsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            self._check()
+            self._open_with_retries(timeout)
         except sqlite3.DatabaseError as exc:
             raise ResultsStoreError(
                 f"{self.path}: not a readable papergym results store ({exc}); "
                 "it was left untouched: move it away or pass another path") from exc
+
+    def _open_with_retries(self, timeout: float) -> None:
+        """``_check``, retried while SQLite says "locked": a connection that finds another
+        switching the file to WAL gets SQLITE_BUSY without its busy handler being run."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self._check()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _check(self) -> None:
         """Recognise (or create) the store under the write lock, so that two processes
@@ -137,7 +149,9 @@ class ResultsStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        db.execute("PRAGMA journal_mode=WAL")
+        # WAL is a property of the file, set once (by its creator, or by a retry of it)
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
         version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise ResultsStoreError(f"{self.path}: schema version {version} is newer than this "
