@@ -60,36 +60,48 @@ def belady_scan(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> Belad
     seq = np.asarray(seq, dtype=np.int64)
     T = len(seq)
     nxt_arr = next_use(seq) if nxt is None else np.asarray(nxt)
-    nxt = nxt_arr.tolist()
-    requests = seq.tolist()
     n = int(seq.max()) + 1 if T else 0
     slot_of = [-1] * n  # slot of each cached page, -1 if not cached
-    last = [0] * n  # index of each page's latest request
     keys: list[int] = []  # next-use key of the page in each slot
     page_in: list[int] = []  # page in each slot
-    evicted: list[int] = []  # requests whose page FitF evicted before its next request
-    faults = 0
-    for t, p in enumerate(requests):
+    evicted: list[int] = []  # next-use keys of the pages FitF evicted
+    faults, size = 0, 0
+    for p, key in zip(seq.tolist(), nxt_arr.tolist()):
         s = slot_of[p]
         if s < 0:
             faults += 1
-            if len(keys) < k:
-                s = len(keys)
+            if size < k:
+                s = size
+                size += 1
                 keys.append(0)
                 page_in.append(p)
             else:
-                s = keys.index(max(keys))
-                q = page_in[s]
-                slot_of[q] = -1
-                evicted.append(last[q])
+                victim = max(keys)
+                s = keys.index(victim)
+                slot_of[page_in[s]] = -1
+                evicted.append(victim)
                 page_in[s] = p
             slot_of[p] = s
-        keys[s] = nxt[t]
-        last[p] = t
+        keys[s] = key
+    return BeladyRun(faults=faults, discard_bits=_discard_bits(nxt_arr, evicted))
+
+
+def _discard_bits(nxt: np.ndarray, evicted_keys: list[int]) -> np.ndarray:
+    """Bit 1 for the requests never followed by another of their page, and for those
+    whose page FitF evicted before its next request.  An evicted page is named by its
+    next-use key, i.e. the index of its next request: the request before that one, of
+    the same page, is the one whose bit is set."""
+    T = len(nxt)
     bits = np.zeros(T, dtype=np.int8)
-    bits[nxt_arr >= T] = 1
-    bits[evicted] = 1
-    return BeladyRun(faults=faults, discard_bits=bits)
+    never = nxt >= T
+    bits[never] = 1
+    keys = np.asarray(evicted_keys, dtype=np.int64)
+    keys = keys[keys < T]
+    if keys.size:
+        requested_before = np.empty(T, dtype=np.int64)
+        requested_before[nxt[~never]] = np.flatnonzero(~never)
+        bits[requested_before[keys]] = 1
+    return bits
 
 
 def belady_heap(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> BeladyRun:
@@ -113,14 +125,12 @@ def belady_heap(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> Belad
     n = int(seq.max()) + 1 if T else 0
     key = [-1] * n  # current next-use key of each cached page, -1 if not cached
     cached: set[int] = set()
-    last = [0] * n  # index of each page's latest request
     heap: list[int] = []
-    evicted: list[int] = []  # requests whose page FitF evicted before its next request
+    evicted: list[int] = []  # next-use keys of the pages FitF evicted
     faults, size = 0, 0
     limit = 4 * k + 16
     push, pop = heapq.heappush, heapq.heappop
-    for t, p in enumerate(requests):
-        n_t = nxt[t]
+    for p, n_t in zip(requests, nxt):
         if key[p] < 0:
             faults += 1
             if size == k:
@@ -131,17 +141,13 @@ def belady_heap(seq: np.ndarray, k: int, nxt: np.ndarray | None = None) -> Belad
                         break
                 key[q] = -1
                 cached.discard(q)
-                evicted.append(last[q])
+                evicted.append(top)
             else:
                 size += 1
             cached.add(p)
         key[p] = n_t
-        last[p] = t
         push(heap, -n_t)
         if len(heap) > limit:
             heap = [-key[q] for q in cached]
             heapq.heapify(heap)
-    bits = np.zeros(T, dtype=np.int8)
-    bits[nxt_arr >= T] = 1
-    bits[evicted] = 1
-    return BeladyRun(faults=faults, discard_bits=bits)
+    return BeladyRun(faults=faults, discard_bits=_discard_bits(nxt_arr, evicted))

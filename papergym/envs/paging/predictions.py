@@ -31,17 +31,18 @@ ADVERSARIAL_TARGET = {"discard": 1, "phase": 0}
 def phase_partition(seq: np.ndarray, k: int) -> np.ndarray:
     """Phase index of every request (the k-distinct-pages partition, phases from 0)."""
     requests = np.asarray(seq, dtype=np.int64).tolist()
-    out = [0] * len(requests)
     seen = [-1] * (max(requests, default=-1) + 1)  # phase in which each page was last seen
+    starts = [0]  # index of the first request of every phase
     j, distinct = 0, 0
     for t, p in enumerate(requests):
         if seen[p] != j:
             distinct += 1
             if distinct > k:
                 j, distinct = j + 1, 1
+                starts.append(t)
             seen[p] = j
-        out[t] = j
-    return np.array(out, dtype=np.int64)
+    lengths = np.diff(np.append(starts, len(requests)))
+    return np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
 
 
 def phase_bits(seq: np.ndarray, k: int, phase: np.ndarray | None = None) -> np.ndarray:
