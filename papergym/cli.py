@@ -3,7 +3,7 @@
     papergym list                                   ids, families, papers, agents
     papergym run Paging-v0 lru --seeds 5 --kw k=8    one agent on one env, a metrics table
     papergym leaderboard [--quick] ...              every agent on every env (papergym.leaderboard)
-    papergym train --env Paging-v0 --algo PPO ...    SB3 training with W&B logging
+    papergym train --env Paging-v0 --algo MaskablePPO  SB3 training with W&B logging
 
 Exit codes: 0 success, 1 a run failed, 2 bad input (unknown env id or agent, an agent
 that does not apply, a malformed ``--kw``).
@@ -107,9 +107,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     env_id = resolve_env_id(args.env_id)
     env_kwargs = parse_kwargs(args.kw)
     agent_kwargs = parse_kwargs(args.agent_kw)
-    for flag in ("seeds", "episodes"):
-        if getattr(args, flag) < 1:
-            raise CliError(f"--{flag} must be >= 1, got {getattr(args, flag)}")
+    for flag, low in (("seeds", 1), ("episodes", 1), ("seed0", 0)):
+        if getattr(args, flag) < low:
+            raise CliError(f"--{flag} must be >= {low}, got {getattr(args, flag)}")
     try:
         check_env_kwargs(env_id, env_kwargs)  # before gym.make raises a TypeError for a typo
     except LeaderboardInputError as exc:
@@ -132,8 +132,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise CliError(f"--agent-kw for {args.agent}: {exc}") from None
     try:  # out-of-range env arguments are bad input (exit 2); errors during the run are not
         gym.make(env_id, **env_kwargs).close()
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    except (TypeError, ValueError) as exc:  # TypeError: an env that does not check types
+        raise CliError(f"{env_id}: {exc}") from None
     results = run(env_id, args.agent, seeds=list(range(args.seed0, args.seed0 + args.seeds)),
                   episodes=args.episodes, agent_kwargs=agent_kwargs, progress=True, **env_kwargs)
     keys = list(dict.fromkeys(k for r in results for k in r.metrics))

@@ -4,7 +4,9 @@ One row per cell: (env id, env kwargs hash, agent, agent config hash, seed).  A 
 written in one transaction when it finishes, so a killed run never leaves half a cell
 and resumes by skipping the keys already stored.  Writing a key that is already there
 is a no-op unless ``replace=True`` (``--force``) or, for a stored ``failed`` row only,
-``replace_failed=True`` (``--retry-failed``).  WAL mode lets several processes
+``replace_failed=True`` (``--retry-failed``).  Each row also records its ``evaluation``
+(episodes per cell, step limit), which is not part of the key: the leaderboard reruns
+and replaces a cell stored under another evaluation instead of reusing it.  WAL mode lets several processes
 (parallel leaderboard runs, Ray workers on one host) write the same file.
 
 The file carries ``PRAGMA application_id`` = ``APPLICATION_ID`` and a ``meta`` table;
@@ -28,7 +30,7 @@ __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "CellKey", "CellResult", "Results
            "ResultsStoreError", "DEFAULT_PATH"]
 
 APPLICATION_ID = 0x50475944  # "PGYD"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the evaluation column (schema-1 files are migrated on open)
 DEFAULT_PATH = Path("results") / "papergym.sqlite"
 
 _SCHEMA = """
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS cells (
     wall_time         REAL    NOT NULL,
     finished_at       REAL    NOT NULL,
     papergym_version  TEXT    NOT NULL,
+    evaluation        TEXT,              -- JSON {"episodes", "max_steps"}, NULL before schema 2
     PRIMARY KEY (env_id, env_kwargs_hash, agent, agent_config_hash, seed)
 );
 """
@@ -91,6 +94,7 @@ class CellResult:
     wall_time: float = 0.0
     finished_at: float = 0.0
     papergym_version: str = ""
+    evaluation: dict[str, Any] | None = None  # {"episodes": n, "max_steps": m}, how it ran
 
     @property
     def key(self) -> CellKey:
@@ -145,6 +149,15 @@ class ResultsStore:
                 db.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                            (str(SCHEMA_VERSION),))
+            version = int(db.execute(
+                "SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise ResultsStoreError(f"{self.path}: schema version {version} is newer than "
+                                        f"this papergym's ({SCHEMA_VERSION}); upgrade papergym")
+            if version == 1:  # rows keep their data; their evaluation is unknown (NULL)
+                db.execute("ALTER TABLE cells ADD COLUMN evaluation TEXT")
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                           (str(SCHEMA_VERSION),))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -152,10 +165,6 @@ class ResultsStore:
         # WAL is a property of the file, set once (by its creator, or by a retry of it)
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             db.execute("PRAGMA journal_mode=WAL")
-        version = int(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise ResultsStoreError(f"{self.path}: schema version {version} is newer than this "
-                                    f"papergym's ({SCHEMA_VERSION}); upgrade papergym")
 
     def close(self) -> None:
         self._db.close()
@@ -180,7 +189,8 @@ class ResultsStore:
                cell.status, cell.error, json.dumps(cell.episodes, default=float),
                cell.primary_metric, cell.primary_value, int(cell.requires_model),
                float(cell.wall_time), cell.finished_at or time.time(),
-               cell.papergym_version or __version__)
+               cell.papergym_version or __version__,
+               None if cell.evaluation is None else config_json(cell.evaluation))
         self._db.execute("BEGIN IMMEDIATE")
         try:
             if replace_failed and not replace:
@@ -199,11 +209,28 @@ class ResultsStore:
 
     def status(self, key: CellKey) -> str | None:
         """``"ok"`` or ``"failed"`` for a stored key, ``None`` if it is not stored."""
+        found = self.lookup(key)
+        return None if found is None else found[0]
+
+    def lookup(self, key: CellKey) -> tuple[str, dict[str, Any] | None] | None:
+        """``(status, evaluation)`` of a stored key, ``None`` if it is not stored.
+
+        ``evaluation`` is ``{"episodes": n, "max_steps": m}`` as the cell ran; for a row
+        written before schema 2 it is inferred for an ``ok`` row (its episode count, no
+        step limit, the only way such rows were usually run) and ``None`` (unknown) for a
+        ``failed`` one."""
         row = self._db.execute(
-            f"SELECT status FROM cells WHERE {_KEY_MATCH}",
+            f"SELECT status, evaluation, episodes FROM cells WHERE {_KEY_MATCH}",
             (key.env_id, key.env_kwargs_hash, key.agent, key.agent_config_hash, key.seed),
         ).fetchone()
-        return None if row is None else row[0]
+        if row is None:
+            return None
+        status, evaluation, episodes = row
+        if evaluation is not None:
+            return status, json.loads(evaluation)
+        if status == "ok":
+            return status, {"episodes": len(json.loads(episodes)), "max_steps": None}
+        return status, None
 
     def keys(self) -> set[CellKey]:
         return {CellKey(*r) for r in self._db.execute(
@@ -231,7 +258,8 @@ class ResultsStore:
                 error=r["error"], episodes=json.loads(r["episodes"]),
                 primary_metric=r["primary_metric"], primary_value=r["primary_value"],
                 requires_model=bool(r["requires_model"]), wall_time=r["wall_time"],
-                finished_at=r["finished_at"], papergym_version=r["papergym_version"])
+                finished_at=r["finished_at"], papergym_version=r["papergym_version"],
+                evaluation=None if r["evaluation"] is None else json.loads(r["evaluation"]))
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM cells").fetchone()[0]

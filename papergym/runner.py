@@ -109,6 +109,8 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
     """
     env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+    if any(s < 0 for s in seed_list):
+        raise ValueError(f"seeds must be >= 0 (numpy seeds are non-negative), got {seed_list}")
     if not seed_list:
         raise ValueError("seeds: give at least one seed")
     if episodes < 1:

@@ -119,6 +119,8 @@ def test_runner_rejects_bad_arguments():
         papergym.run(MASKED, "random", seeds=1, episodes=0)
     with pytest.raises(ValueError, match="seeds"):
         papergym.run(MASKED, "random", seeds=[])
+    with pytest.raises(ValueError, match="seeds must be >= 0"):
+        papergym.run(MASKED, "random", seeds=[-1])
 
 
 def test_agent_instance_is_copied_per_seed():
@@ -296,6 +298,18 @@ def test_maskable_ppo_trains_and_plays_only_legal_moves_through_adapter():
     assert all(1 <= r.metrics["guesses"] <= 4 for r in results)  # never an illegal guess
 
 
+def test_record_metrics_survives_the_monitor_sb3_adds():
+    """SB3 wraps a Monitor outermost, which replaces info["episode"] with r/l/t; through
+    sb3_wrap the episodes SB3 keeps still carry the env's metrics."""
+    from sb3_contrib import MaskablePPO
+
+    model = MaskablePPO("MlpPolicy", sb3_wrap(RecordMetrics(gym.make(MASKED, n=4))), n_steps=32,
+                        batch_size=32, seed=0, device="cpu")
+    model.learn(32)
+    assert len(model.ep_info_buffer) > 0
+    assert all({"r", "l", "guesses"} <= set(ep) for ep in model.ep_info_buffer)
+
+
 def test_stochastic_sb3_agent_is_seeded_by_the_runner():
     from sb3_contrib import MaskablePPO
 
@@ -367,6 +381,15 @@ def test_cli_run_refuses_zero_seeds_or_episodes(capsys):
     assert "--episodes must be >= 1, got 0" in capsys.readouterr().err
     assert main(["run", "Paging-v0", "lru", "--seeds", "0"]) == 2
     assert "--seeds must be >= 1" in capsys.readouterr().err
+    assert main(["run", "Paging-v0", "lru", "--seed0", "-1"]) == 2
+    assert "--seed0 must be >= 0, got -1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kw", ["noise=None", "noise=abc", "zipf_alpha=abc", "noise=[0.1]"])
+def test_cli_run_wrong_typed_env_argument_exits_2_naming_it(kw, capsys):
+    assert main(["run", "Paging-v0", "lru", "--kw", kw]) == 2
+    err = capsys.readouterr().err
+    assert f"{kw.split('=')[0]} must be" in err and "Traceback" not in err
 
 
 def test_cli_list_and_run_print_tables():

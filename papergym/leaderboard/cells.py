@@ -73,6 +73,11 @@ class Cell:
     def key(self) -> CellKey:
         return CellKey.of(self.env_id, self.env_kwargs, self.agent, self.agent_config, self.seed)
 
+    @property
+    def evaluation(self) -> dict[str, Any]:
+        """How the cell is run (not part of its key; stored beside it)."""
+        return {"episodes": self.episodes, "max_steps": self.max_steps}
+
     def label(self) -> str:
         kw = ",".join(f"{k}={v}" for k, v in sorted(self.env_kwargs.items()))
         return f"{self.env_id}{'(' + kw + ')' if kw else ''} {self.agent} seed={self.seed}"
@@ -199,6 +204,8 @@ def parse_seeds(value: int | str | Sequence[int]) -> list[int]:
         seeds = [int(s) for s in value]
     if not seeds:
         raise LeaderboardInputError(f"seeds {value!r}: no seeds")
+    if min(seeds) < 0:
+        raise LeaderboardInputError(f"seeds {value!r}: seeds must be >= 0")
     repeated = sorted(s for s, n in Counter(seeds).items() if n > 1)
     if repeated:
         raise LeaderboardInputError(

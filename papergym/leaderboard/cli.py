@@ -117,6 +117,9 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     s = result.stats
     console.print(f"{s.planned} cells: {s.ran} run ({s.failed} failed), {s.skipped} already "
                   f"stored in {args.db}", highlight=False, soft_wrap=True)
+    if s.stale:
+        console.print(f"{s.stale} of the cells run had been stored with other --episodes / "
+                      "--max-steps and were replaced", highlight=False, soft_wrap=True)
     if result.markdown_path:
         console.print(f"wrote {result.markdown_path} and {len(result.plot_paths)} plot(s) in "
                       f"{args.plots}", highlight=False, soft_wrap=True)

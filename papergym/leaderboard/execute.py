@@ -80,7 +80,7 @@ def failed_result(cell: Cell, error: str, wall_time: float = 0.0) -> CellResult:
     return CellResult(cell.env_id, cell.env_kwargs, cell.agent, cell.agent_config, cell.seed,
                       status="failed", error=error[-ERROR_CHARS:],
                       primary_metric=cell.primary_metric, requires_model=cell.requires_model,
-                      wall_time=wall_time, finished_at=time.time())
+                      wall_time=wall_time, finished_at=time.time(), evaluation=cell.evaluation)
 
 
 def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = ()) -> CellResult:
@@ -116,7 +116,8 @@ def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = 
                       episodes=[r.as_dict() for r in episodes],
                       primary_metric=cell.primary_metric,
                       primary_value=primary, requires_model=cell.requires_model,
-                      wall_time=wall, finished_at=time.time(), papergym_version=papergym.__version__)
+                      wall_time=wall, finished_at=time.time(), papergym_version=papergym.__version__,
+                      evaluation=cell.evaluation)
 
 
 @dataclass
@@ -126,6 +127,7 @@ class ExecutionStats:
     ran: int = 0
     written: int = 0  # rows this run wrote (a parallel run may have written the rest)
     failed: int = 0
+    stale: int = 0  # stored under another evaluation (episodes, max_steps): run and replaced
 
 
 def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local",
@@ -151,12 +153,21 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
     stats = ExecutionStats(planned=len(cells))
     done = on_done or (lambda cell, result: None)
 
+    stale: set = set()  # keys stored under another evaluation: rerun and replaced
+
     def stored(cell: Cell) -> bool:
-        """True if ``cell`` need not run: stored, and not a failure to retry."""
+        """True if ``cell`` need not run: stored under the same evaluation (episodes,
+        step limit), and not a failure to retry."""
         if force:
             return False
-        status = store.status(cell.key)
-        return status is not None and not (retry_failed and status == "failed")
+        found = store.lookup(cell.key)
+        if found is None:
+            return False
+        status, evaluation = found
+        if evaluation is not None and evaluation != cell.evaluation:
+            stale.add(cell.key)
+            return False
+        return not (retry_failed and status == "failed")
 
     todo = []
     for cell in cells:
@@ -165,6 +176,7 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
             done(cell, None)
         else:
             todo.append(cell)
+    stats.stale = len(stale)
 
     def still_needed(cell: Cell) -> bool:
         if not stored(cell):
@@ -176,7 +188,7 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
     def finish(cell: Cell, result: CellResult) -> None:
         stats.ran += 1
         stats.failed += result.status == "failed"
-        if force:
+        if force or cell.key in stale:
             written = store.put(result, replace=True)
         elif retry_failed:
             written = store.put(result, replace_failed=True)

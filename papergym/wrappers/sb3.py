@@ -11,7 +11,10 @@ papergym envs use ``Dict`` observations and actions where the problem is structu
 * :class:`DiscretizeMultiDiscrete` - with ``discrete_actions=True`` (DQN), a
   ``MultiDiscrete`` action becomes one ``Discrete`` over the product;
 * :class:`ActionMasks` - ``action_masks()`` for sb3-contrib's MaskablePPO, read from
-  ``info["action_mask"]`` of the last reset/step.
+  ``info["action_mask"]`` of the last reset/step;
+* where the env is already wrapped in :class:`papergym.wrappers.RecordMetrics`, SB3's
+  ``Monitor`` under one more ``RecordMetrics``, so the ``info["episode"]`` SB3 logs keeps
+  the paper's measures (SB3's own outermost Monitor would replace it with r/l/t).
 
 :func:`flatten_observation` and :func:`unflatten_action` are the same maps as plain
 functions; :class:`papergym.agents.base.SB3Agent` uses them to play a trained model
@@ -188,7 +191,28 @@ def sb3_wrap(env: gym.Env, *, discrete_actions: bool = False) -> gym.Env:
         env = FlattenDictAction(env)
     if discrete_actions and isinstance(env.action_space, spaces.MultiDiscrete):
         env = DiscretizeMultiDiscrete(env)
-    return ActionMasks(env)
+    env = ActionMasks(env)
+    from papergym.wrappers import RecordMetrics  # beside this module; a cycle at import time
+
+    if _wraps(env, RecordMetrics):
+        from stable_baselines3.common.monitor import Monitor
+
+        if not _wraps(env, Monitor):
+            # SB3 adds its Monitor outermost unless the chain has one, and Monitor replaces
+            # info["episode"] with r/l/t alone: add it here, under a RecordMetrics, so the
+            # episode info SB3 keeps (ep_info_buffer, callbacks) has the paper's measures
+            env = RecordMetrics(Monitor(env))
+    return env
+
+
+def _wraps(env: gym.Env, wrapper_class: type) -> bool:
+    """Whether ``env`` is, or wraps somewhere in its chain, a ``wrapper_class``."""
+    while True:
+        if isinstance(env, wrapper_class):
+            return True
+        if not isinstance(env, gym.Wrapper):
+            return False
+        env = env.env
 
 
 SB3_ALGOS = ("PPO", "A2C", "DQN", "MaskablePPO")

@@ -88,7 +88,7 @@ def test_seed_specs(text, count):
     assert len(parse_seeds(text)) == count
 
 
-@pytest.mark.parametrize("text", ["", "a", "1-b", "3,,x"])
+@pytest.mark.parametrize("text", ["", "a", "1-b", "3,,x", [-1, 2]])
 def test_bad_seed_specs_are_refused(text):
     with pytest.raises(LeaderboardInputError):
         parse_seeds(text)

@@ -286,6 +286,55 @@ def test_retry_failed_reruns_failed_cells_and_keeps_ok_ones(tmp_path):
         assert (stats.skipped, stats.ran) == (3, 0)
 
 
+def test_cells_stored_under_other_episodes_or_step_limit_are_rerun_not_reused(tmp_path):
+    """The key holds no evaluation settings: a stored cell run with other ``episodes`` or
+    ``max_steps`` is run again and replaced, never handed out as this run's answer."""
+    with ResultsStore(tmp_path / "e.sqlite") as db:
+        one, _ = plan(["ToyHits-v0"], ["random"], seeds=2, episodes=1)
+        assert execute(one, db, workers=1, imports=[TOY]).ran == 2
+        five, _ = plan(["ToyHits-v0"], ["random"], seeds=2, episodes=5)
+        stats = execute(five, db, workers=1, imports=[TOY])
+        assert (stats.skipped, stats.ran, stats.written, stats.stale) == (0, 2, 2, 2)
+        assert len(db) == 2 and [len(c.episodes) for c in db.cells()] == [5, 5]
+        assert all(c.evaluation == {"episodes": 5, "max_steps": None} for c in db.cells())
+        stats = execute(five, db, workers=1, imports=[TOY])
+        assert (stats.skipped, stats.ran, stats.stale) == (2, 0, 0)
+
+        capped, _ = plan(["ToyHits-v0"], ["random"], seeds=2, episodes=5, max_steps=3)
+        stats = execute(capped, db, workers=1, imports=[TOY])
+        assert (stats.ran, stats.stale) == (2, 2)
+        assert all(c.evaluation["max_steps"] == 3 for c in db.cells())
+
+
+def test_a_schema_1_store_is_migrated_and_its_rows_keep_working(tmp_path):
+    """A file written before the evaluation column: opening adds the column under the
+    write lock; an old ``ok`` row counts as run with its episode count and no limit."""
+    import sqlite3
+
+    from papergym.results import _SCHEMA, APPLICATION_ID
+
+    path = tmp_path / "old.sqlite"
+    (cell,) = plan(["ToyHits-v0"], ["random"], seeds=1, episodes=2)[0]
+    old_schema = "\n".join(line for line in _SCHEMA.splitlines() if "evaluation" not in line)
+    con = sqlite3.connect(path)
+    con.executescript(old_schema)
+    con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    key = cell.key
+    con.execute("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key.env_id, key.env_kwargs_hash, key.agent, key.agent_config_hash, key.seed,
+                 "{}", "{}", "ok", None, json.dumps([{"hits": 1.0}, {"hits": 3.0}]), "hits",
+                 2.0, 0, 0.1, 0.0, "0.1.0"))
+    con.commit()
+    con.close()
+    with ResultsStore(path) as db:
+        assert db._db.execute("SELECT value FROM meta").fetchone()[0] == "2"
+        assert db.lookup(key) == ("ok", {"episodes": 2, "max_steps": None})
+        assert execute([cell], db, workers=1, imports=[TOY]).skipped == 1  # same evaluation
+        (row,) = db.cells()
+        assert row.evaluation is None and row.primary_value == 2.0
+
+
 def test_cli_retry_failed(tmp_path, capsys):
     from papergym.cli import main
     from papergym.leaderboard.execute import failed_result

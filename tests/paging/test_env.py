@@ -23,6 +23,10 @@ QUICK = PagingEnv.quick_kwargs
     ({"prediction": "oracle"}, "prediction"), ({"generator": "markov"}, "generator"),
     ({"noise_mode": "evil"}, "noise_mode"), ({"zipf_alpha": -1.0}, "zipf_alpha"),
     ({"render_mode": "human"}, "render_mode"),
+    # wrong types name the argument too (not a TypeError from float() or np.isfinite)
+    ({"noise": None}, "noise"), ({"noise": "abc"}, "noise"), ({"noise": [0.1]}, "noise"),
+    ({"noise0": True}, "noise0"), ({"zipf_alpha": "abc"}, "zipf_alpha"),
+    ({"zipf_alpha": float("nan")}, "zipf_alpha"),
 ])
 def test_bad_constructor_argument_names_itself(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):
@@ -34,8 +38,12 @@ def test_bad_instance_and_predictions_are_refused():
     for bad in ([], [0, 4], [-1], [[0, 1]], [0.5, 1.0]):
         with pytest.raises(ValueError, match=r"options\['instance'\]"):
             env.reset(options={"instance": bad})
-    with pytest.raises(ValueError, match=r"options\['predictions'\]"):
-        env.reset(options={"instance": [0, 1, 2], "predictions": [0, 1]})
+    # probabilities, out-of-range integers and wrong lengths are refused, never cast to bits
+    for bad in ([0, 1], [0.9, 0.2, 1.0], [256, 0, 0], [2, 0, 1], [[0, 1, 1]]):
+        with pytest.raises(ValueError, match=r"options\['predictions'\]"):
+            env.reset(options={"instance": [0, 1, 2], "predictions": bad})
+    env.reset(options={"instance": [0, 1, 2], "predictions": [True, False, True]})
+    assert env.model().predicted_bits.tolist() == [1, 0, 1]
 
 
 def test_invalid_actions_raise_and_change_nothing():

@@ -181,11 +181,11 @@ class PagingEnv(gym.Env):
         _check_choice("noise_mode", noise_mode, NOISE_MODES)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        if not (np.isfinite(zipf_alpha) and zipf_alpha >= 0):
-            raise ValueError(f"zipf_alpha must be a finite number >= 0, got {zipf_alpha!r}")
-        for name, value in (("noise", noise), ("noise0", noise0), ("noise1", noise1)):
-            if value is not None and not (0.0 <= float(value) <= 1.0):
-                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        _check_number("zipf_alpha", zipf_alpha, 0.0, np.inf, "a finite number >= 0")
+        _check_number("noise", noise, 0.0, 1.0, "a number in [0, 1]")
+        for name, value in (("noise0", noise0), ("noise1", noise1)):
+            if value is not None:
+                _check_number(name, value, 0.0, 1.0, "a number in [0, 1] or None")
         if noise_mode == "adversarial":
             for name, value in (("noise0", noise0), ("noise1", noise1)):
                 if value is not None:
@@ -293,11 +293,13 @@ class PagingEnv(gym.Env):
 
     @staticmethod
     def _check_predictions(bits: Any, T: int) -> np.ndarray:
-        out = np.array(bits, dtype=np.int8, copy=True).reshape(-1)
-        if out.shape != (T,) or not np.isin(out, (0, 1)).all():
-            raise ValueError(f"options['predictions'] must be {T} bits in {{0, 1}}, "
+        arr = np.asarray(bits)
+        # checked before any cast: 0.9 or 256 must not become a bit silently
+        if arr.shape != (T,) or not (np.issubdtype(arr.dtype, np.integer)
+                                     or arr.dtype == np.bool_) or not np.isin(arr, (0, 1)).all():
+            raise ValueError(f"options['predictions'] must be {T} integer bits in {{0, 1}}, "
                              "one per request of options['instance']")
-        return out
+        return arr.astype(np.int8)
 
     def model(self) -> PagingInstance:
         """The current episode's whole instance (requests, true and predicted bits, OPT).
@@ -412,6 +414,13 @@ class PagingEnv(gym.Env):
 def _check_int(name: str, value: Any, low: int, text: str | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer {text or f'>= {low}'}, got {value!r}")
+
+
+def _check_number(name: str, value: Any, low: float, high: float, text: str) -> None:
+    """A real number (not a bool, a string or None) in ``[low, high]``, finite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not (np.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be {text}, got {value!r}")
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
