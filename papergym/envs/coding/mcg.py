@@ -10,6 +10,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
+from papergym.envs._validate import is_int as _is_int
+from papergym.envs._validate import is_number as _is_number
 from papergym.envs.coding.grid import LAYOUTS, MOVES, action_gap, grid_mdp
 from papergym.envs.coding.protocol import (
     ENCODERS,
@@ -20,17 +22,6 @@ from papergym.envs.coding.protocol import (
 )
 
 __all__ = ["MarkovCodingGameEnv"]
-
-
-def _is_int(value) -> bool:
-    """A real integer (Python or numpy), not a bool and not a float that happens to be whole."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_number(value) -> bool:
-    """A finite real number (Python or numpy int or float), not a bool and not a string."""
-    return (isinstance(value, (int, float, np.integer, np.floating))
-            and not isinstance(value, (bool, np.bool_)) and bool(np.isfinite(value)))
 
 
 class MarkovCodingGameEnv(gym.Env):

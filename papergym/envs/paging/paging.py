@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
+from papergym.envs._validate import is_int, is_number
 from papergym.envs.paging.belady import belady, next_use
 from papergym.envs.paging.generators import GENERATORS
 from papergym.envs.paging.predictions import corrupt, phase_bits, phase_partition, prediction_errors
@@ -412,14 +413,13 @@ class PagingEnv(gym.Env):
 
 
 def _check_int(name: str, value: Any, low: int, text: str | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+    if not is_int(value) or value < low:
         raise ValueError(f"{name} must be an integer {text or f'>= {low}'}, got {value!r}")
 
 
 def _check_number(name: str, value: Any, low: float, high: float, text: str) -> None:
-    """A real number (not a bool, a string or None) in ``[low, high]``, finite."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not (np.isfinite(value) and low <= value <= high):
+    """A finite real number (not a bool, a string or None) in ``[low, high]``."""
+    if not (is_number(value) and low <= value <= high):
         raise ValueError(f"{name} must be {text}, got {value!r}")
 
 
