@@ -273,6 +273,10 @@ def test_invalid_action_raises_and_leaves_the_state_unchanged():
     ({"grid": ["S.", ".G"]}, "grid"), ({"grid": 6}, "grid"),
     ({"slip": "0.1"}, "slip"), ({"slip": float("nan")}, "slip"), ({"slip": True}, "slip"),
     ({"beta": "0.02"}, "beta"), ({"beta": float("inf")}, "beta"), ({"beta": True}, "beta"),
+    ({"prior": {"a": 1}}, "prior"), ({"prior": object()}, "prior"), ({"prior": ["a", "b"]}, "prior"),
+    ({"protocol": np.array([1, 2])}, "protocol"),
+    ({"protocol": "identity", "compression": 2.0}, "compression: protocol='identity' sends X"),
+    ({"protocol": "identity", "rate": 8.0}, "rate"),
 ])
 def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
     with pytest.raises(ValueError, match="^" + word):
@@ -301,6 +305,39 @@ def test_hand_built_protocol_must_meet_the_rate_budget_it_is_reported_under():
         assert info["metrics"]["rate"] == pytest.approx(4.0)
         assert info["metrics"]["rate_budget"] == pytest.approx(budget)
         assert info["metrics"]["rate"] <= info["metrics"]["rate_budget"] + 1e-9
+
+
+def test_a_protocol_with_more_codes_than_messages_widens_the_code_space():
+    """A stochastic encoder may use more codes than messages (here 16 codes for 8
+    messages, H(T) = 4 bits): every observation must stay in the observation space."""
+    encoder = np.zeros((8, 16))
+    for x in range(8):
+        encoder[x, [2 * x, 2 * x + 1]] = 0.5 / 8
+    env = gym.make("MarkovCodingGame-v0", message_size=8, grid="4x4", rate=4.0,
+                   protocol=CodingProtocol(encoder, soft_q_policy("4x4", 0.1, 0.02)))
+    assert env.observation_space["code"].n == 16
+    codes = set()
+    for seed in range(40):
+        obs, _ = env.reset(seed=seed)
+        assert env.observation_space.contains(obs)
+        codes.add(int(obs["code"]))
+    assert max(codes) >= 8  # the wide codes are really sent
+
+
+def test_binomial_prior_is_exact_and_does_not_overflow_for_large_message_sets():
+    from math import comb
+
+    from papergym.envs.coding.protocol import message_prior
+
+    exact = np.array([comb(99, k) for k in range(100)], dtype=float)
+    np.testing.assert_allclose(message_prior("binomial", 100), exact / exact.sum(), rtol=1e-12)
+    p = message_prior("binomial", 4096)  # C(4095, 2047) is far beyond a float
+    assert np.isfinite(p).all() and p.sum() == pytest.approx(1.0) and p.argmax() in (2047, 2048)
+
+
+def test_without_protocol_nothing_is_conveyed():
+    (res,) = papergym.run(SMALL, "return-max", seeds=1, protocol=None)
+    assert res.metrics["rate"] == 0.0 and res.metrics["code_information"] == 0.0
 
 
 def test_model_is_the_protocol_free_mdp_and_read_only():

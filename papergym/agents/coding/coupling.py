@@ -394,7 +394,9 @@ def uniform_quantizer(p_x, rate: float) -> tuple[np.ndarray, float]:
     """The conventional-compression baseline (Ebrahimi et al., "Algorithm 5") [R].
 
     Split the message indices 0..n-1 into K contiguous bins of (nearly) equal size and
-    send the bin; K is the largest with H(T) <= ``rate``.  Returns ``(labels, H(T))``.
+    send the bin; of the K with H(T) <= ``rate``, the one with the largest H(T) (not
+    always the largest K: for a non-uniform prior H(T) need not grow with K).  Returns
+    ``(labels, H(T))``.
     """
     p = check_marginal(p_x, "p_x")
     if not np.isfinite(rate) or rate < 0:

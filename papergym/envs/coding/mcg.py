@@ -49,7 +49,8 @@ class MarkovCodingGameEnv(gym.Env):
     ## Observation Space
     ``Dict(state=Discrete(rows*cols), code=Discrete(message_size))``: the agent's cell
     (``row * cols + col``) and the code T it should convey (agents that ignore ``code``
-    are plain MDP agents).
+    are plain MDP agents).  A hand-built ``CodingProtocol`` with more codes than messages
+    widens ``code`` to its ``n_codes``.  With ``protocol=None`` the code is X itself.
 
     ## Rewards
     The MDP's: +1 on entering the goal, -1 on entering a trap, -0.02 for any other step.
@@ -79,7 +80,9 @@ class MarkovCodingGameEnv(gym.Env):
     (1 if the receiver's guess equals X else 0: its mean over episodes is P(X_hat = X)),
     ``posterior_true_message`` (receiver's posterior probability of the true X, a
     lower-variance estimate of the same), ``rate`` (H(T) of the encoder, bits),
-    ``rate_budget`` (R), ``compression`` (H(X)/R), ``code_information`` (I(X;T)),
+    ``rate_budget`` (R), ``compression`` (H(X)/R), ``code_information`` (I(X;T)); with
+    ``protocol=None`` nothing reaches the receiver, so ``rate`` and ``code_information``
+    are 0,
     ``mcg_payoff`` (``mdp_return + accuracy_weight * decode_accuracy``).
 
     ## Arguments
@@ -89,8 +92,9 @@ class MarkovCodingGameEnv(gym.Env):
       ``compression`` (finite float >= 1, H(X)/R); give at most one.  Bools and strings
       are refused.
     - ``protocol`` ("mecb" default: EBIM encoder + MEC coupling; "uniform": uniform
-      quantiser + the same coupling; None: no protocol, the receiver guesses the most
-      likely message; or a :class:`CodingProtocol`).  A ``CodingProtocol`` object
+      quantiser + the same coupling; "identity": T = X, lossless only (a ``rate`` or
+      ``compression`` below H(X) raises ``ValueError``); None: no protocol, the receiver
+      guesses the most likely message; or a :class:`CodingProtocol`).  A ``CodingProtocol`` object
       brings its own encoder, so ``rate``/``compression`` do not build it: they are the
       budget R it must meet, H(T) <= R (a ``ValueError`` naming ``rate``,
       ``compression`` or, with neither, ``protocol`` otherwise); ``metrics["rate"]`` is
@@ -177,9 +181,11 @@ class MarkovCodingGameEnv(gym.Env):
         self.max_steps, self.accuracy_weight = int(max_steps), float(accuracy_weight)
         self.render_mode = render_mode
         self.protocol = self._make_protocol(protocol, prior, refine, rate, compression)
+        # a hand-built stochastic encoder may use more codes than there are messages
+        n_codes = max(self.message_size, self.protocol.n_codes if self.protocol else 0)
         self.observation_space = spaces.Dict({
             "state": spaces.Discrete(self.mdp.n_states),
-            "code": spaces.Discrete(self.message_size),
+            "code": spaces.Discrete(n_codes),
         })
         self.action_space = spaces.Discrete(4)
         self._cum_move = np.cumsum(np.full((4, 4), self.slip / 3.0) + np.eye(4) *
@@ -208,9 +214,15 @@ class MarkovCodingGameEnv(gym.Env):
                                  f"smaller compression, or neither: R = H(X)) or a protocol "
                                  f"within it")
             return protocol
-        if protocol not in ENCODERS:
+        if not isinstance(protocol, str) or protocol not in ENCODERS:
             raise ValueError(f"protocol: one of {ENCODERS}, None or a CodingProtocol, "
                              f"got {protocol!r}")
+        if protocol == "identity" and entropy(self.prior) > self.rate_budget + 1e-9:
+            name = "rate" if rate is not None else "compression"
+            raise ValueError(f"{name}: protocol='identity' sends X itself, H(T) = H(X) = "
+                             f"{entropy(self.prior):.6g} bits, above the rate budget R = "
+                             f"{self.rate_budget:.6g} bits; use it lossless (no rate or "
+                             f"compression) or choose 'mecb' / 'uniform'")
         spec = {"encoder": protocol, "message_size": self.message_size,
                 "prior": prior if isinstance(prior, str) else [float(v) for v in self.prior],
                 "rate": self.rate_budget, "refine": bool(refine), "grid": self.grid,
@@ -309,9 +321,9 @@ class MarkovCodingGameEnv(gym.Env):
             posterior = self.protocol.message_posterior(self._belief)
             guess = int(np.argmax(posterior))
             rate, info_xt = self.protocol.rate, self.protocol.information
-        else:
+        else:  # no protocol: the receiver reads nothing from the moves
             posterior, guess = self.prior, int(np.argmax(self.prior))
-            rate = info_xt = float(entropy(self.prior))
+            rate = info_xt = 0.0
         accuracy = float(guess == self._message)
         h_x = float(entropy(self.prior))
         return {"mdp_return": float(self._return), "decode_accuracy": accuracy,

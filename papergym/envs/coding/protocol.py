@@ -57,13 +57,19 @@ def message_prior(prior: str | Any, message_size: int) -> np.ndarray:
         if prior == "geometric":
             p = 0.99 ** np.arange(n)
             return p / p.sum()
-        if prior == "binomial":
-            from math import comb
+        if prior == "binomial":  # C(n-1, k) in log space: the counts overflow a float
+            from math import lgamma
 
-            p = np.array([comb(n - 1, k) for k in range(n)], dtype=float)
+            log_p = np.array([lgamma(n) - lgamma(k + 1) - lgamma(n - k) for k in range(n)])
+            p = np.exp(log_p - log_p.max())
             return p / p.sum()
         raise ValueError(f"prior: 'uniform', 'geometric', 'binomial' or a distribution, got {prior!r}")
-    p = check_marginal(prior, "prior")
+    try:
+        values = np.asarray(prior, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"prior: 'uniform', 'geometric', 'binomial' or a distribution (a "
+                         f"sequence of {n} probabilities), got {prior!r}") from None
+    p = check_marginal(values, "prior")
     if p.size != n:
         raise ValueError(f"prior: needs message_size={n} entries, got {p.size}")
     return p
