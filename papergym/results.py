@@ -100,6 +100,21 @@ class CellResult:
     def key(self) -> CellKey:
         return CellKey.of(self.env_id, self.env_kwargs, self.agent, self.agent_config, self.seed)
 
+    @property
+    def known_evaluation(self) -> dict[str, Any] | None:
+        """``evaluation``, or for a row from before schema 2 what it must have been (see
+        :meth:`ResultsStore.lookup`); ``None`` when unknown."""
+        return _known_evaluation(self.status, self.evaluation, len(self.episodes))
+
+
+def _known_evaluation(status: str, evaluation: dict[str, Any] | None,
+                      n_episodes: int) -> dict[str, Any] | None:
+    if evaluation is not None:
+        return evaluation
+    if status == "ok":  # schema 1 wrote no evaluation: its episodes are there to count
+        return {"episodes": n_episodes, "max_steps": None}
+    return None
+
 
 class ResultsStore:
     """``ResultsStore(path)`` opens (creating if missing) a papergym results file."""
@@ -228,9 +243,7 @@ class ResultsStore:
         status, evaluation, episodes = row
         if evaluation is not None:
             return status, json.loads(evaluation)
-        if status == "ok":
-            return status, {"episodes": len(json.loads(episodes)), "max_steps": None}
-        return status, None
+        return status, _known_evaluation(status, None, len(json.loads(episodes)))
 
     def keys(self) -> set[CellKey]:
         return {CellKey(*r) for r in self._db.execute(

@@ -2,7 +2,7 @@
 """Train a Stable-Baselines3 agent on a papergym env, with W&B logging.
 
     python scripts/train_sb3.py --env Paging-v0 --algo MaskablePPO --steps 50000 --seed 0
-    python scripts/train_sb3.py --env Paging-v0 --algo PPO --steps 20000 --kw k=8 \
+    python scripts/train_sb3.py --env MarkovCodingGameSmall-v0 --algo PPO --steps 20000 --kw beta=0.05 \
         --wandb-mode online --project my-project
 
 Algorithms: PPO, A2C, DQN (discrete actions), MaskablePPO (envs that mask actions).

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from papergym.results import DEFAULT_PATH, ResultsStore
 
 __all__ = ["LeaderboardResult", "run_leaderboard", "plan"]
 
+MAX_TIMEOUT = 1e7  # seconds (16 weeks) per cell; beyond, pass inf (no limit)
 DEFAULT_MARKDOWN = Path("results") / "LEADERBOARD.md"
 DEFAULT_PLOTS = Path("results") / "plots"
 
@@ -50,7 +51,8 @@ def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[An
     """The cells a leaderboard run covers, and the plugin modules workers must import.
 
     ``envs`` items are ids or ``{"id": ..., "kwargs"/"configs": ...}``; an experiment
-    file gives the defaults, explicit arguments override it.
+    file gives the defaults, explicit arguments override it (``agents`` and ``seeds``
+    also override those the file sets for one env).
     """
     imports = list(imports)
     entries = None
@@ -58,7 +60,8 @@ def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[An
         exp = load_experiment(experiment)
         imports += [m for m in exp.imports if m not in imports]
         import_plugins(imports)
-        entries = exp.entries
+        entries = [replace(e, agents=None if agents is not None else e.agents,
+                           seeds=None if seeds is not None else e.seeds) for e in exp.entries]
         agents = agents if agents is not None else exp.agents
         seeds = seeds if seeds is not None else exp.seeds
         episodes = episodes if episodes is not None else exp.episodes
@@ -147,6 +150,11 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
                                     f"got {workers!r}")
     if timeout is not None and not timeout > 0:  # also refuses NaN
         raise LeaderboardInputError(f"timeout must be > 0 seconds, got {timeout!r}")
+    if timeout == float("inf"):  # the CLI's way to say "no limit"
+        timeout = None
+    if timeout is not None and timeout > MAX_TIMEOUT:  # waits past ~1e9 s overflow time_t
+        raise LeaderboardInputError(f"timeout must be at most {MAX_TIMEOUT:g} seconds (or "
+                                    f"inf for no limit), got {timeout!r}")
     cells, imports = plan(envs, agents, seeds, episodes=episodes, quick=quick,
                           experiment=experiment, max_steps=max_steps, imports=imports)
     owned = not isinstance(store, ResultsStore)
@@ -161,10 +169,16 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
             finally:
                 bar.close()
         keys = {c.key for c in cells}
+        # only rows run the way this plan asks (episodes, step limit) are ranked: a row of
+        # another evaluation is rerun by a run, and left out (and counted) by a report
+        wanted = {c.key: c.evaluation for c in cells}
+        stored = [r for r in db.cells() if r.key in wanted]
+        current = [r for r in stored if r.known_evaluation in (None, wanted[r.key])]
         if not run:
-            stats = ExecutionStats(planned=len(cells), skipped=len(keys & db.keys()))
+            stats = ExecutionStats(planned=len(cells), skipped=len(current),
+                                   stale=len(stored) - len(current))
         order = {(c.env_id, c.key.env_kwargs_hash): i for i, c in reversed(list(enumerate(cells)))}
-        boards = sorted(aggregate(db.cells(), keys=keys),
+        boards = sorted(aggregate(current, keys=keys),
                         key=lambda b: order.get((b.env_id, config_hash(b.env_kwargs)), 0))
     finally:
         if owned:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from gymnasium.envs.registration import registry
 
 from papergym.agents.base import (
@@ -92,9 +93,13 @@ class EnvTraits:
 
 
 def import_plugins(modules: Iterable[str]) -> None:
-    """Import modules that register extra envs/agents (``--import``); workers call it too."""
+    """Import modules that register extra envs/agents (``--import``); workers call it too.
+    A module that cannot be imported is bad input (:class:`LeaderboardInputError`)."""
     for name in modules:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise LeaderboardInputError(f"--import {name}: cannot import it ({exc})") from exc
 
 
 def check_env_id(env_id: str) -> None:
@@ -186,8 +191,9 @@ def env_traits(env_id: str) -> EnvTraits:
 
 def parse_seeds(value: int | str | Sequence[int]) -> list[int]:
     """``3`` -> [0, 1, 2]; ``"0,4,7"`` -> those; ``"10-12"`` -> [10, 11, 12]."""
-    if isinstance(value, int):
-        seeds = list(range(value))
+    usage = f"seeds {value!r}: give a count (5), a list (0,3,7) or a range (0-9)"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        seeds = list(range(int(value)))
     elif isinstance(value, str):
         seeds = []
         try:
@@ -196,12 +202,19 @@ def parse_seeds(value: int | str | Sequence[int]) -> list[int]:
             else:
                 for part in filter(None, value.split(",")):
                     lo, sep, hi = part.partition("-")
+                    if sep and int(hi) < int(lo):
+                        raise LeaderboardInputError(f"seeds {value!r}: the range {part} is "
+                                                    "reversed (write low-high)")
                     seeds += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
-        except ValueError:
-            raise LeaderboardInputError(
-                f"seeds {value!r}: give a count (5), a list (0,3,7) or a range (0-9)") from None
-    else:
+        except ValueError as exc:
+            if isinstance(exc, LeaderboardInputError):
+                raise
+            raise LeaderboardInputError(usage) from None
+    elif isinstance(value, (list, tuple, range, np.ndarray)) and all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in value):
         seeds = [int(s) for s in value]
+    else:
+        raise LeaderboardInputError(usage + " (whole numbers)")
     if not seeds:
         raise LeaderboardInputError(f"seeds {value!r}: no seeds")
     if min(seeds) < 0:
@@ -223,13 +236,29 @@ class EnvEntry:
     seeds: list[int] | None = None
 
 
-def _agent_items(agents: Iterable[str | Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    items = []
-    for a in agents:
+def check_agent_list(agents: Any, where: str = "agents") -> None:
+    """A list of agent names, or of ``{name = ..., kwargs = {...}}`` tables (nothing else:
+    a misspelt key must not be dropped silently)."""
+    if isinstance(agents, (str, Mapping)) or not isinstance(agents, (list, tuple)):
+        raise LeaderboardInputError(f"{where}: a list of agent names or of tables "
+                                    f"{{name = ..., kwargs = {{...}}}}, got {agents!r}")
+    for i, a in enumerate(agents):
         if isinstance(a, str):
-            items.append((a, {}))
-        else:
-            items.append((str(a["name"]), dict(a.get("kwargs", {}))))
+            continue
+        if not isinstance(a, Mapping) or not isinstance(a.get("name"), str) \
+                or not isinstance(a.get("kwargs", {}), Mapping) or set(a) - {"name", "kwargs"}:
+            raise LeaderboardInputError(f"{where}[{i}]: an agent name or a table with `name` "
+                                        f"(a string) and optional `kwargs` (a table), and no "
+                                        f"other key; got {a!r}")
+
+
+def _agent_items(agents: Iterable[str | Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    check_agent_list(agents)
+    items: list[tuple[str, dict[str, Any]]] = []
+    for a in agents:
+        item = (a, {}) if isinstance(a, str) else (a["name"], dict(a.get("kwargs", {})))
+        if item not in items:  # the same agent twice would run (and rank) every cell twice
+            items.append(item)
     for name, _ in items:
         if not name.startswith("sb3:"):
             agent_spec(name)  # UnknownAgentError with close matches
@@ -267,7 +296,8 @@ def plan_cells(entries: Sequence[EnvEntry] | None = None, *, agents=None, seeds=
         named = entry.agents if entry.agents is not None else agents
         items = _agent_items(named) if named is not None else None
         for variant in variants:
-            env_kwargs = {**variant, **(traits.quick_kwargs if quick else {})}
+            # quick shortens what the configs leave unset; an explicit value wins
+            env_kwargs = {**(traits.quick_kwargs if quick else {}), **variant}
             check_env_kwargs(entry.env_id, env_kwargs)
             if items is None:
                 names = agents_for(entry.env_id, env_kwargs, reference_only=quick)
@@ -298,16 +328,30 @@ def plan_cells(entries: Sequence[EnvEntry] | None = None, *, agents=None, seeds=
     return cells
 
 
-_CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
+_CONFIGS: dict[tuple[str, str, tuple[int, int] | None], dict[str, Any]] = {}
 
 
 def _agent_config(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The agent's ``config()`` (what the store hashes); built once per (name, kwargs)."""
-    cache_key = (name, config_hash(kwargs))
+    cache_key = (name, config_hash(kwargs), _file_state(name))
     if cache_key not in _CONFIGS:
         config = dict(make_agent(name, **kwargs).config())
         _CONFIGS[cache_key] = {**config, **{k: v for k, v in kwargs.items() if k not in config}}
     return dict(_CONFIGS[cache_key])
+
+
+def _file_state(name: str) -> tuple[int, int] | None:
+    """(mtime, size) of an ``sb3:`` agent's model file: a model retrained at the same path
+    is another agent (its config holds the file's digest), so the cache must see it."""
+    if not name.startswith("sb3:"):
+        return None
+    from papergym.wrappers.sb3 import model_zip_path
+
+    try:
+        stat = model_zip_path(name[4:]).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _requires_model(name: str) -> bool:

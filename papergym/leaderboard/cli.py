@@ -62,7 +62,8 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     how.add_argument("--backend", choices=("local", "ray"), default="local")
     how.add_argument("--workers", type=int, help="local processes (default: the core count)")
     how.add_argument("--ray-address", help="Ray cluster address (default: RAY_ADDRESS or local)")
-    how.add_argument("--timeout", type=float, default=600.0, help="seconds per cell (default 600)")
+    how.add_argument("--timeout", type=float, default=600.0,
+                     help="seconds per cell (default 600; inf: no limit)")
     how.add_argument("--force", action="store_true", help="rerun cells already stored")
     how.add_argument("--retry-failed", action="store_true",
                      help="rerun the stored failed cells and replace them (ok cells are kept)")
@@ -117,9 +118,17 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     s = result.stats
     console.print(f"{s.planned} cells: {s.ran} run ({s.failed} failed), {s.skipped} already "
                   f"stored in {args.db}", highlight=False, soft_wrap=True)
-    if s.stale:
+    if s.stale and args.report_only:
+        console.print(f"{s.stale} stored cells ran with other --episodes / --max-steps and "
+                      "are left out (run without --report-only to rerun them)",
+                      highlight=False, soft_wrap=True)
+    elif s.stale:
         console.print(f"{s.stale} of the cells run had been stored with other --episodes / "
                       "--max-steps and were replaced", highlight=False, soft_wrap=True)
+    if not result.boards:
+        console.print(f"nothing stored for this selection in {args.db} yet"
+                      + (": run without --report-only" if args.report_only else ""),
+                      highlight=False, soft_wrap=True)
     if result.markdown_path:
         console.print(f"wrote {result.markdown_path} and {len(result.plot_paths)} plot(s) in "
                       f"{args.plots}", highlight=False, soft_wrap=True)

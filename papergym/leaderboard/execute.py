@@ -148,6 +148,8 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
         raise ValueError(f"workers must be >= 1 (or None for the core count), got {workers}")
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be > 0 seconds (or None for no limit), got {timeout}")
+    if timeout == math.inf:
+        timeout = None
     if backend not in ("local", "ray"):
         raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
     stats = ExecutionStats(planned=len(cells))

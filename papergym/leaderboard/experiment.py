@@ -13,8 +13,9 @@ agents = ["lru", "random", { name = "marker", kwargs = {} }]
 seeds = [0, 1]          # optional per-env override
 ```
 
-The YAML form has the same keys.  Unknown keys are errors, so a typo cannot silently
-change an experiment.
+The YAML form has the same keys.  Unknown keys, and values of the wrong type (a float
+``episodes``, a string where a list belongs, an agent table with a misspelt key), are
+errors, so a typo cannot silently change an experiment.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from papergym.leaderboard.cells import EnvEntry, LeaderboardInputError, parse_seeds
+from papergym.leaderboard.cells import (
+    EnvEntry,
+    LeaderboardInputError,
+    check_agent_list,
+    parse_seeds,
+)
 
 __all__ = ["Experiment", "load_experiment"]
 
@@ -98,13 +104,38 @@ def load_experiment(path: str | Path) -> Experiment:
         if "kwargs" in env and "configs" in env:
             raise LeaderboardInputError(f"{where}: give `kwargs` or `configs`, not both")
         configs = [env["kwargs"]] if "kwargs" in env else env.get("configs")
-        if configs is not None and not all(isinstance(c, dict) for c in configs):
-            raise LeaderboardInputError(f"{where}: `configs` must be a list of tables")
+        if configs is not None and (not isinstance(configs, list)
+                                    or not all(isinstance(c, dict) for c in configs)):
+            raise LeaderboardInputError(f"{where}: `configs` must be a list of tables "
+                                        "(`kwargs` one table)")
+        if "agents" in env:
+            check_agent_list(env["agents"], f"{where}.agents")
         entries.append(EnvEntry(str(env["id"]), configs, env.get("agents"),
-                                parse_seeds(env["seeds"]) if "seeds" in env else None))
+                                _seeds(env["seeds"], where) if "seeds" in env else None))
+    if "agents" in data:
+        check_agent_list(data["agents"], f"{path}: agents")
+    for key in ("episodes", "max_steps"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise LeaderboardInputError(f"{path}: `{key}` must be a whole number >= 1, "
+                                        f"got {value!r}")
+    imports = data.get("imports", [])
+    if not isinstance(imports, list) or not all(isinstance(m, str) for m in imports):
+        raise LeaderboardInputError(f"{path}: `imports` must be a list of module names, "
+                                    f"got {imports!r}")
+    if not isinstance(data.get("quick", False), bool):
+        raise LeaderboardInputError(f"{path}: `quick` must be true or false, "
+                                    f"got {data['quick']!r}")
     return Experiment(
         name=str(data.get("name", path.stem)), entries=entries,
-        seeds=parse_seeds(data["seeds"]) if "seeds" in data else None,
-        episodes=int(data["episodes"]) if "episodes" in data else None,
-        agents=data.get("agents"), imports=list(data.get("imports", [])),
+        seeds=_seeds(data["seeds"], str(path)) if "seeds" in data else None,
+        episodes=data.get("episodes"), agents=data.get("agents"), imports=imports,
         quick=data.get("quick"), max_steps=data.get("max_steps"))
+
+
+def _seeds(value: Any, where: str) -> list[int]:
+    try:
+        return parse_seeds(value)
+    except LeaderboardInputError as exc:
+        raise LeaderboardInputError(f"{where}: {exc}") from None

@@ -1,7 +1,7 @@
 """Train an SB3 agent on a papergym env, logged to W&B, saved so the leaderboard ranks it.
 
     python scripts/train_sb3.py --env Paging-v0 --algo MaskablePPO --steps 50000 --seed 0
-    papergym train --env Paging-v0 --algo PPO --steps 50000 --seed 0   # the same thing
+    papergym train --env Paging-v0 --steps 50000 --seed 0   # the same (auto: MaskablePPO)
     papergym leaderboard --envs Paging-v0 --agents sb3:models/Paging-v0__PPO__seed0.zip
 
 CleanRL-style: every argument is a field of :class:`TrainArgs`, and :func:`train` reads
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import time
 import typing
-import warnings
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,9 @@ __all__ = ["TrainArgs", "train", "add_arguments", "args_from_namespace"]
 @dataclass
 class TrainArgs:
     env: str = field(default="Paging-v0", metadata={"help": "registered env id"})
-    algo: str = field(default="PPO", metadata={
-        "help": "PPO, A2C, DQN or MaskablePPO (use MaskablePPO where the env masks actions)"})
+    algo: str = field(default="auto", metadata={
+        "help": "auto (MaskablePPO where the env masks actions, else PPO), PPO, A2C, DQN or "
+                "MaskablePPO"})
     steps: int = field(default=50_000, metadata={"help": "total environment steps"})
     seed: int = field(default=0, metadata={"help": "seed of the env, the model and torch"})
     kw: dict[str, Any] = field(default_factory=dict, metadata={
@@ -87,8 +87,9 @@ def train(args: TrainArgs) -> Path:
     import papergym
     from papergym.wrappers.sb3 import SB3_ALGOS, _algo_class, save_sb3_model, sb3_wrap
 
-    if args.algo not in SB3_ALGOS:
-        raise ValueError(f"--algo must be one of {', '.join(SB3_ALGOS)}, got {args.algo!r}")
+    if args.algo not in ("auto", *SB3_ALGOS):
+        raise ValueError(f"--algo must be one of {', '.join(SB3_ALGOS)} (or auto), "
+                         f"got {args.algo!r}")
     if args.wandb_mode not in WANDB_MODES:
         raise ValueError(f"--wandb-mode must be one of {', '.join(WANDB_MODES)}, "
                          f"got {args.wandb_mode!r}")
@@ -98,17 +99,28 @@ def train(args: TrainArgs) -> Path:
         from papergym.leaderboard.cells import check_env_id
 
         check_env_id(args.env)  # UnknownEnvError with close matches
+    from papergym.leaderboard.cells import check_env_kwargs
+
+    check_env_kwargs(args.env, args.kw)  # a typo names the accepted arguments (exit 2)
 
     # 1. The env, as SB3 sees it (Dict spaces flattened, action_masks() for MaskablePPO).
-    env = sb3_wrap(gym.make(args.env, **args.kw), discrete_actions=args.algo == "DQN")
-    _, first_info = env.reset(seed=args.seed)
-    if "action_mask" in first_info and args.algo != "MaskablePPO":
-        warnings.warn(f"{args.env} masks actions; {args.algo} ignores masks (MaskablePPO "
-                      "does not), so it may pick illegal actions", stacklevel=2)
+    raw = gym.make(args.env, **args.kw)
+    _, first_info = raw.reset(seed=args.seed)
+    masked = "action_mask" in first_info
+    algo = args.algo
+    if algo == "auto":
+        algo = "MaskablePPO" if masked else "PPO"
+    elif masked and algo != "MaskablePPO":
+        # an illegal action raises InvalidAction, and a mask-blind policy soon picks one
+        raise ValueError(f"--algo {algo} cannot train on {args.env}: the env masks "
+                         "actions (illegal ones raise InvalidAction) and only MaskablePPO "
+                         "reads masks; use --algo MaskablePPO (or auto)")
+    env = sb3_wrap(raw, discrete_actions=algo == "DQN")
+    env.reset(seed=args.seed)
 
     # 2. W&B: one run per training job, offline unless asked otherwise.
-    run_name = f"{args.env}__{args.algo}__seed{args.seed}__{int(time.time())}"
-    run = start_wandb(project=args.project, name=run_name, config=asdict(args),
+    run_name = f"{args.env}__{algo}__seed{args.seed}__{int(time.time())}"
+    run = start_wandb(project=args.project, name=run_name, config={**asdict(args), "algo": algo},
                       mode=args.wandb_mode, directory=args.wandb_dir, group=args.env)
 
     # 3. The model; its hyper-parameters are the algorithm's defaults unless overridden.
@@ -116,11 +128,11 @@ def train(args: TrainArgs) -> Path:
     hyper: dict[str, Any] = {}
     if args.learning_rate is not None:
         hyper["learning_rate"] = args.learning_rate
-    if args.n_steps is not None and args.algo != "DQN":
+    if args.n_steps is not None and algo != "DQN":
         hyper["n_steps"] = args.n_steps
-        if args.algo in ("PPO", "MaskablePPO"):
+        if algo in ("PPO", "MaskablePPO"):
             hyper["batch_size"] = min(64, args.n_steps)
-    model = _algo_class(args.algo)("MlpPolicy", env, seed=args.seed, verbose=0, device="cpu",
+    model = _algo_class(algo)("MlpPolicy", env, seed=args.seed, verbose=0, device="cpu",
                                    **hyper)
     outputs: list[KVWriter] = [_WandbWriter(run)]
     if args.verbose:
@@ -134,8 +146,8 @@ def train(args: TrainArgs) -> Path:
                 callback=CallbackList([WandbCallback(verbose=0), _EpisodeMetrics(run)]))
 
     # 5. Save the model and a sidecar naming its algorithm (for `--agents sb3:<path>`).
-    stem = Path(args.save_dir) / f"{args.env}__{args.algo}__seed{args.seed}"
-    path = save_sb3_model(model, stem, algo=args.algo, env_id=args.env, env_kwargs=args.kw,
+    stem = Path(args.save_dir) / f"{args.env}__{algo}__seed{args.seed}"
+    path = save_sb3_model(model, stem, algo=algo, env_id=args.env, env_kwargs=args.kw,
                           steps=args.steps, seed=args.seed, wandb_run_dir=str(run.dir))
     env.close()
 

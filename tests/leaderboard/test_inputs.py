@@ -142,6 +142,19 @@ def test_toml_and_yaml_experiments_plan_the_same_cells(tmp_path):
     ('[[envs]]\nid = "ToyHits-v0"\nkwarg = {}\n', "unknown keys ['kwarg']"),
     ('sedes = 3\n[[envs]]\nid = "ToyHits-v0"\n', "unknown keys ['sedes']"),
     ("[[envs]\n", "not valid TOML"),
+    # wrong types and misspelt agent keys: refused, never coerced or dropped
+    ('episodes = "x"\n[[envs]]\nid = "ToyHits-v0"\n', "`episodes` must be a whole number"),
+    ('episodes = 2.7\n[[envs]]\nid = "ToyHits-v0"\n', "`episodes` must be a whole number"),
+    ('max_steps = 0\n[[envs]]\nid = "ToyHits-v0"\n', "`max_steps` must be a whole number"),
+    ('imports = "os"\n[[envs]]\nid = "ToyHits-v0"\n', "`imports` must be a list"),
+    ('quick = "no"\n[[envs]]\nid = "ToyHits-v0"\n', "`quick` must be true or false"),
+    ('seeds = 1.5\n[[envs]]\nid = "ToyHits-v0"\n', "(whole numbers)"),
+    ('seeds = [0, 1.5]\n[[envs]]\nid = "ToyHits-v0"\n', "(whole numbers)"),
+    ('agents = [{name = "random", kwarg = {}}]\n[[envs]]\nid = "ToyHits-v0"\n',
+     "agents[0]: an agent name or a table with `name`"),
+    ('agents = [{kwargs = {}}]\n[[envs]]\nid = "ToyHits-v0"\n', "agents[0]"),
+    ('[[envs]]\nid = "ToyHits-v0"\nagents = "random"\n', "envs[0].agents: a list of agent"),
+    ('[[envs]]\nid = "ToyHits-v0"\nseeds = "0,5-3"\n', "the range 5-3 is reversed"),
 ])
 def test_bad_experiment_files_are_refused(tmp_path, text, message):
     path = tmp_path / "bad.toml"
@@ -155,6 +168,41 @@ def test_experiment_with_unknown_env_exits_2(tmp_path, capsys):
     (tmp_path / "e.yaml").write_text("envs:\n  - id: ToyMises-v0\n")
     code, err = _cli(capsys, "--experiment", str(tmp_path / "e.yaml"))
     assert code == 2 and "did you mean ToyMisses-v0" in err
+
+
+def test_explicit_agents_and_seeds_override_an_experiment_s_per_env_ones(tmp_path):
+    (tmp_path / "exp.toml").write_text(TOML)
+    cells, _ = plan(["ToyMisses-v0"], ["random"], seeds=2, experiment=tmp_path / "exp.toml")
+    assert {(c.agent, c.seed) for c in cells} == {("random", 0), ("random", 1)}
+    cells, _ = plan(agents=["random"], seeds=1, experiment=tmp_path / "exp.toml")
+    assert {(c.env_id, c.agent, c.seed) for c in cells} == {
+        ("ToyHits-v0", "random", 0), ("ToyMisses-v0", "random", 0)}  # the file's agents gone
+
+
+def test_quick_shortens_only_what_the_kwargs_leave_unset():
+    (cell,) = plan([{"id": "Paging-v0", "kwargs": {"horizon": 500}}], ["lru"], 1, quick=True)[0]
+    assert cell.env_kwargs["horizon"] == 500
+    cells, _ = plan(["Paging-v0"], ["lru"], 1, quick=True)  # its two leaderboard configs
+    assert [c.env_kwargs["horizon"] for c in cells] == [200, 200]  # Paging's quick_kwargs
+
+
+def test_an_agent_named_twice_is_planned_once():
+    cells, _ = plan(["ToyHits-v0"], ["random", "random", {"name": "random"}], seeds=2)
+    assert len(cells) == 2
+
+
+def test_an_unimportable_plugin_exits_2(capsys):
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--import", "no_such_module_xyz")
+    assert code == 2 and "--import no_such_module_xyz: cannot import it" in err
+
+
+def test_timeout_inf_means_no_limit_and_huge_finite_ones_are_refused(tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--agents", "random", "--seeds", "1",
+                     "--workers", "1", "--no-files", "--db", db, "--timeout", "inf")
+    assert code == 0, err
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--db", db, "--timeout", "1e12")
+    assert code == 2 and "timeout must be at most" in err
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.*")), ids=lambda p: p.name)

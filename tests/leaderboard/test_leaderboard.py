@@ -306,6 +306,24 @@ def test_cells_stored_under_other_episodes_or_step_limit_are_rerun_not_reused(tm
         assert all(c.evaluation["max_steps"] == 3 for c in db.cells())
 
 
+def test_a_report_leaves_out_cells_stored_under_another_evaluation(tmp_path, capsys):
+    from papergym.cli import main
+
+    store = tmp_path / "r.sqlite"
+    kw = dict(store=store, workers=1, imports=[TOY], markdown=None, plots=None)
+    run_leaderboard(["ToyHits-v0"], ["random"], 2, episodes=1, **kw)
+    report = run_leaderboard(["ToyHits-v0"], ["random"], 2, episodes=4, run=False, **kw)
+    assert report.boards == [] and (report.stats.skipped, report.stats.stale) == (0, 2)
+    report = run_leaderboard(["ToyHits-v0"], ["random"], 2, episodes=1, run=False, **kw)
+    assert report.boards[0].rows[0].episodes == 2 and report.stats.stale == 0
+    args = ["leaderboard", "--no-progress", "--no-files", "--envs", "ToyHits-v0", "--agents",
+            "random", "--seeds", "2", "--db", str(store), "--import", TOY, "--report-only"]
+    assert main([*args, "--episodes", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "2 stored cells ran with other --episodes / --max-steps and are left out" in out
+    assert "nothing stored for this selection" in out
+
+
 def test_a_schema_1_store_is_migrated_and_its_rows_keep_working(tmp_path):
     """A file written before the evaluation column: opening adds the column under the
     write lock; an old ``ok`` row counts as run with its episode count and no limit."""

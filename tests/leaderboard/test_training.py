@@ -69,11 +69,36 @@ def test_run_agent_logs_every_episode(tmp_path):
     assert config["agent"] == "toy_hint" and config["kw"] == {"horizon": 7}
 
 
+def test_default_algo_is_maskable_ppo_where_the_env_masks_actions(tmp_path):
+    path = train(TrainArgs(env="Paging-v0", kw={"k": 3, "n_pages": 5, "horizon": 30}, steps=32,
+                           n_steps=32, seed=0, save_dir=str(tmp_path / "models"), eval_seeds=1,
+                           wandb_mode="disabled"))
+    assert path.name == "Paging-v0__MaskablePPO__seed0.zip"
+    assert json.loads(path.with_suffix(".json").read_text())["algo"] == "MaskablePPO"
+
+
+def test_a_model_retrained_at_the_same_path_is_planned_as_a_new_agent(tmp_path):
+    """The planner caches agent configs per process; an sb3: model's config holds its
+    file's digest, so a retrained file must not be served from the cache."""
+    from papergym.leaderboard import plan
+
+    args = dict(env="ToyHits-v0", algo="PPO", n_steps=16, seed=0, eval_seeds=0,
+                save_dir=str(tmp_path / "models"), wandb_mode="disabled")
+    path = train(TrainArgs(steps=16, **args))
+    first = plan(["ToyHits-v0"], [f"sb3:{path}"], 1, imports=[TOY])[0][0]
+    assert train(TrainArgs(steps=48, **args)) == path
+    second = plan(["ToyHits-v0"], [f"sb3:{path}"], 1, imports=[TOY])[0][0]
+    assert first.agent_config != second.agent_config and first.key != second.key
+
+
 @pytest.mark.parametrize("args, message", [
     (["--env", "ToyHits-v0", "--algo", "PPQ"], "--algo must be one of PPO, A2C, DQN, MaskablePPO"),
     (["--env", "ToyHitz-v0"], "did you mean ToyHits-v0"),
     (["--env", "ToyHits-v0", "--steps", "0"], "--steps must be >= 1"),
     (["--env", "ToyHits-v0", "--wandb-mode", "cloud"], "--wandb-mode must be one of"),
+    (["--env", "ToyHits-v0", "--kw", "nope=1"], "unknown env keyword argument 'nope'"),
+    (["--env", "Paging-v0", "--algo", "PPO", "--steps", "16"],
+     "--algo PPO cannot train on Paging-v0: the env masks actions"),
 ])
 def test_train_refuses_bad_input_with_exit_2(capsys, tmp_path, args, message):
     assert main(["train", *args, "--wandb-dir", str(tmp_path)]) == 2
