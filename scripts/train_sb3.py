@@ -11,27 +11,21 @@ uploads an offline run).  The model is saved to
 ``models/<env>__<algo>__seed<seed>.zip`` with a ``.json`` sidecar naming the algorithm;
 rank it against the papers' agents with
 
-    papergym leaderboard --envs Paging-v0 --agents sb3:models/Paging-v0__PPO__seed0.zip random
+    papergym leaderboard --envs Paging-v0 --agents sb3:models/Paging-v0__MaskablePPO__seed0.zip random
 
 ``papergym train`` is this same entry point; the steps (env, W&B, model, learn, save,
 evaluate) read top to bottom in ``papergym/leaderboard/train.py``, where the argument
 dataclass ``TrainArgs`` lives.
 """
 
-import argparse
 import sys
 
-from papergym.leaderboard.train import TrainArgs, add_arguments, args_from_namespace, train
+from papergym.cli import main as papergym_main
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_arguments(parser, TrainArgs)
-    args = args_from_namespace(parser.parse_args(argv), TrainArgs)
-    path = train(args)
-    print(f"saved {path}")
-    print(f"rank it: papergym leaderboard --envs {args.env} --agents sb3:{path} random")
-    return 0
+    """``papergym train`` itself: the same flags, and exit code 2 on bad input."""
+    return papergym_main(["train", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -104,3 +104,9 @@ def test_train_refuses_bad_input_with_exit_2(capsys, tmp_path, args, message):
     assert main(["train", *args, "--wandb-dir", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "wandb").exists()  # refused before any W&B run started
+
+
+def test_train_script_is_papergym_train_with_its_exit_codes(tmp_path, capsys):
+    script = runpy.run_path(str(REPO / "scripts" / "train_sb3.py"))
+    assert script["main"](["--env", "ToyHitz-v0", "--wandb-dir", str(tmp_path)]) == 2
+    assert "did you mean ToyHits-v0" in capsys.readouterr().err
