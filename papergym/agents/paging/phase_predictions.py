@@ -22,6 +22,12 @@ class PhasePredictionsAgent(PagingAgent):
     the current one) evict, uniformly at random, one whose bit is 0 ("not requested in
     this phase"); if there is none, an unmarked page uniformly at random (Marker).
 
+    One outside check: the public learning-augmented caching benchmark Cache-Coliseum
+    (github.com/OptiSys-ZJU/cache-coliseum) implements this paper's phase-prediction algorithm
+    under the name MARK&PREDICT with the same rule and the same k-distinct phases for the
+    bits (there, bit 1 means "not requested in the next phase").  That is a third party's
+    reading, not the paper's text, but it agrees with ours on both points.
+
     With perfect bits it faults only on the new pages of each phase (sum of m_j, which is
     at most 2 OPT); wrong 1-bits keep useless pages and cost Marker-like ``O(H_k)`` each,
     wrong 0-bits cost one fault each.  ``tests/paging`` measures it against the stated
