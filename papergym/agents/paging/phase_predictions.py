@@ -24,9 +24,11 @@ class PhasePredictionsAgent(PagingAgent):
 
     One outside check: the public learning-augmented caching benchmark Cache-Coliseum
     (github.com/OptiSys-ZJU/cache-coliseum) implements this paper's phase-prediction algorithm
-    under the name MARK&PREDICT with the same rule and the same k-distinct phases for the
-    bits (there, bit 1 means "not requested in the next phase").  That is a third party's
-    reading, not the paper's text, but it agrees with ours on both points.
+    under the name MARK&PREDICT with the same rule, and computes the bits from phases of k
+    distinct pages too (its oracle closes a phase at the first request of the k-th
+    distinct page, ours just before the (k+1)-th, so they differ only in where repeats
+    between the two fall; there, bit 1 means "not requested in the next phase").  That is
+    a third party's reading, not the paper's text, but it agrees with ours.
 
     With perfect bits it faults only on the new pages of each phase (sum of m_j, which is
     at most 2 OPT); wrong 1-bits keep useless pages and cost Marker-like ``O(H_k)`` each,
