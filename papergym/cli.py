@@ -82,6 +82,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from papergym.envs import FAMILIES, register_envs
 
     register_envs()
+    _import_plugins(args)
     specs = registered_agents()
     console = Console()
     for family, (paper, ids) in FAMILIES.items():  # one table per family: fits 80 columns
@@ -104,6 +105,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from papergym.leaderboard.cells import LeaderboardInputError, check_env_kwargs, sb3_refusal
     from papergym.runner import run
 
+    _import_plugins(args)
     env_id = resolve_env_id(args.env_id)
     env_kwargs = parse_kwargs(args.kw)
     agent_kwargs = parse_kwargs(args.agent_kw)
@@ -139,8 +141,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     keys = list(dict.fromkeys(k for r in results for k in r.metrics))
     per_episode = len(results) <= 6  # a column per episode while the table stays readable
     table = Table(title=f"{args.agent} on {env_id} {env_kwargs or ''}".strip())
-    for col in ("metric", "mean", "std", "min", "max"):
-        table.add_column(col, justify="left" if col == "metric" else "right")
+    width = max(map(len, keys), default=6)
+    table.add_column("metric", no_wrap=True, min_width=width)  # never "faul…" at 80 columns
+    for col in ("mean", "std", "min", "max"):
+        table.add_column(col, justify="right")
     if per_episode:
         for r in results:
             table.add_column(f"s{r.seed}" + (f"e{r.episode}" if args.episodes > 1 else ""),
@@ -155,6 +159,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_import_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--import", dest="imports", action="append", default=[],
+                        metavar="MODULE", help="import MODULE first, to register your own "
+                        "envs/agents (the current folder is searched too)")
+
+
+def _import_plugins(args: argparse.Namespace) -> None:
+    from papergym.leaderboard.cells import LeaderboardInputError, import_plugins
+
+    try:
+        import_plugins(args.imports)
+    except LeaderboardInputError as exc:
+        raise CliError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from papergym import __version__
 
@@ -163,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="registered env ids, their papers and the agents that apply")
+    _add_import_flag(p)
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("run", help="evaluate one agent on one env over seeds")
@@ -173,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, default=1, help="episodes per seed (default 1)")
     p.add_argument("--kw", nargs="*", metavar="KEY=VALUE", help="env keyword arguments")
     p.add_argument("--agent-kw", nargs="*", metavar="KEY=VALUE", help="agent keyword arguments")
+    _add_import_flag(p)
     p.set_defaults(func=_cmd_run)
 
     from papergym.leaderboard.cli import add_leaderboard_parser, add_train_parser

@@ -1,4 +1,4 @@
-"""The SQLite results store (DESIGN.md section 4).
+"""The SQLite results store (docs/CONTRACTS.md, section 4).
 
 One row per cell: (env id, env kwargs hash, agent, agent config hash, seed).  A cell is
 written in one transaction when it finishes, so a killed run never leaves half a cell

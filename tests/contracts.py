@@ -1,4 +1,4 @@
-"""Checks of DESIGN.md's env contracts, shared by the registry-wide tests and by envs that
+"""Checks of the env contracts of docs/CONTRACTS.md, shared by the registry-wide tests and by envs that
 are not registered ids (PettingZoo variants)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Contracts every registered papergym id must meet (DESIGN.md sections 1, 2 and 5)."""
+"""Contracts every registered papergym id must meet (docs/CONTRACTS.md, sections 1, 2 and 5)."""
 
 from __future__ import annotations
 

@@ -404,3 +404,24 @@ def test_cli_list_and_run_print_tables():
                           "--seeds", "2", "--kw", "horizon=200"], capture_output=True, text=True,
                          check=True).stdout
     assert "competitive_ratio" in out and "mean" in out
+
+
+def test_cli_run_and_list_import_an_agent_module_from_the_current_folder(tmp_path, monkeypatch,
+                                                                         capsys):
+    (tmp_path / "pg_own_agent_mod.py").write_text(
+        "import numpy as np\n"
+        "import papergym\n\n\n"
+        "class FirstLegal(papergym.Agent):\n"
+        "    name = 'first-legal-own'\n\n"
+        "    def act(self, obs, info):\n"
+        "        return int(np.flatnonzero(info['action_mask'])[0])\n\n\n"
+        "papergym.register_agent('first-legal-own', FirstLegal, ['Paging-v0'])\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    assert main(["run", "Paging-v0", "first-legal-own", "--seeds", "1",
+                 "--kw", "horizon=30", "--import", "pg_own_agent_mod"]) == 0
+    assert "competitive_ratio" in capsys.readouterr().out
+    assert main(["list", "--import", "pg_own_agent_mod"]) == 0
+    assert "first-legal-own" in capsys.readouterr().out
+    assert main(["run", "Paging-v0", "lru", "--import", "no_such_module_xyz"]) == 2
+    assert "--import no_such_module_xyz: cannot import it" in capsys.readouterr().err

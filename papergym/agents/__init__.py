@@ -1,4 +1,4 @@
-"""Agents: the papers' algorithms, their baselines, and adapters (DESIGN.md section 3).
+"""Agents: the papers' algorithms, their baselines, and adapters (docs/CONTRACTS.md, section 3).
 
 Each family is a subpackage ``papergym.agents.<family>`` whose ``__init__`` registers
 its agents with :func:`register_agent`; the registry imports every subpackage on first

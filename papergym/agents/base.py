@@ -12,8 +12,8 @@ model, is driven by one loop (:func:`papergym.run`)::
 
 ``env_model`` is ``env.unwrapped.model()`` and is handed only to agents whose class
 declares ``requires_model = True`` (oracles, offline optimisers); everyone else gets
-``None``.  ``bind`` is an addition to DESIGN.md's protocol: adapters and random agents
-need the spaces, and the loop is the one place that has them.
+``None``.  ``bind`` is an addition to the design notes' protocol (docs/CONTRACTS.md):
+adapters and random agents need the spaces, and the loop is the one place that has them.
 
 Agents are registered by name with :func:`register_agent`, together with the env ids
 they apply to and, optionally, a check of the env's keyword arguments
@@ -56,7 +56,7 @@ __all__ = [
 
 
 class Agent:
-    """Base class of the agent protocol (DESIGN.md section 3).
+    """Base class of the agent protocol (docs/CONTRACTS.md, section 3).
 
     Subclasses set the class attributes ``name``, ``paper`` and ``requires_model`` and
     override :meth:`act`; learners also override :meth:`observe`, :meth:`save` and

@@ -1,4 +1,4 @@
-"""Registration of every papergym environment (DESIGN.md section 2).
+"""Registration of every papergym environment (docs/CONTRACTS.md, section 2).
 
 ``import papergym`` calls :func:`register_envs`; ``gym.make("papergym:Paging-v0")``
 works without the import, since Gymnasium imports ``papergym`` for the prefix.

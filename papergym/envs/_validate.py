@@ -2,7 +2,7 @@
 
 A ``bool`` is an ``int`` to Python and a string or ``None`` reaches ``float()`` as a
 ``TypeError``: these say plainly what counts as a number, so an env can raise the
-``ValueError`` naming the argument that DESIGN.md asks for.
+``ValueError`` naming the argument that docs/CONTRACTS.md asks for.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ import difflib
 import importlib
 import inspect
 import json
+import os
+import sys
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,7 +96,13 @@ class EnvTraits:
 
 def import_plugins(modules: Iterable[str]) -> None:
     """Import modules that register extra envs/agents (``--import``); workers call it too.
-    A module that cannot be imported is bad input (:class:`LeaderboardInputError`)."""
+    A module that cannot be imported is bad input (:class:`LeaderboardInputError`).  The
+    current folder is searched too (as ``python -m`` does; the ``papergym`` console script
+    alone would not), so ``--import mymodule`` finds ``./mymodule.py``; spawned workers
+    start in the same folder and do the same."""
+    modules = list(modules)
+    if modules and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     for name in modules:
         try:
             importlib.import_module(name)
