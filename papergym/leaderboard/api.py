@@ -168,7 +168,6 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
                                 address=address)
             finally:
                 bar.close()
-        keys = {c.key for c in cells}
         # only rows run the way this plan asks (episodes, step limit) are ranked: a row of
         # another evaluation is rerun by a run, and left out (and counted) by a report
         wanted = {c.key: c.evaluation for c in cells}
@@ -178,7 +177,7 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
             stats = ExecutionStats(planned=len(cells), skipped=len(current),
                                    stale=len(stored) - len(current))
         order = {(c.env_id, c.key.env_kwargs_hash): i for i, c in reversed(list(enumerate(cells)))}
-        boards = sorted(aggregate(current, keys=keys),
+        boards = sorted(aggregate(current),
                         key=lambda b: order.get((b.env_id, config_hash(b.env_kwargs)), 0))
     finally:
         if owned:

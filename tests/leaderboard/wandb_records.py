@@ -43,15 +43,31 @@ def _payloads(path: Path) -> Iterator[bytes]:
             yield pending + chunk
 
 
-def read_run(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """``(history rows, config)`` of the offline run in ``run_dir``."""
+def read_run(run_dir: Path, wait: float = 30.0) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``(history rows, config)`` of the offline run in ``run_dir``.
+
+    ``run.finish()`` can return while W&B's service process is still writing the file (seen
+    under load: only the 7-byte header at first, the whole run a moment later; a process
+    that exits leaves it complete), so this waits up to ``wait`` seconds for the run's
+    final ``exit`` record."""
+    import time
+
     from wandb.proto import wandb_internal_pb2 as pb2
 
     (path,) = run_dir.glob("run-*.wandb")
+    deadline = time.monotonic() + wait
+    while True:
+        records = []
+        for raw in _payloads(path):
+            record = pb2.Record()
+            record.ParseFromString(raw)
+            records.append(record)
+        if records and records[-1].WhichOneof("record_type") == "exit":
+            break
+        assert time.monotonic() < deadline, f"{path}: no exit record after {wait} s"
+        time.sleep(0.1)
     history, config = [], {}
-    for raw in _payloads(path):
-        record = pb2.Record()
-        record.ParseFromString(raw)
+    for record in records:
         kind = record.WhichOneof("record_type")
         if kind == "history":
             history.append({item.key or "/".join(item.nested_key): json.loads(item.value_json)
