@@ -135,8 +135,10 @@ def test_k_distinct_phase_bits_cannot_make_any_online_algorithm_1_consistent():
     least OPT + 1 on one of them with no wrong bit (eta0 = eta1 = 0), and repeating the
     gadget on fresh pages would let the gap grow without bound (not run here): with this
     env's phase bits (k-distinct
-    phases, "requested in the next phase"), alpha = 1 is impossible. The paper's claim
-    rests on its own "appropriate partitioning" into phases, which we could not read."""
+    phases, "requested in the next phase"), alpha = 1 is impossible. So either the paper
+    speaks of another "appropriate partitioning" into phases, or the (1, 2H_k, 1) figure
+    belongs to another of its algorithms (a third-party implementation, cache-coliseum's
+    MARK&PREDICT, uses k-distinct phases too); the paper's body could not be read."""
     k, first_sequence, second_sequence = 3, [0, 1, 2, 3, 0, 4, 1], [0, 1, 2, 3, 0, 4, 2]
     env = PagingEnv(k=k, n_pages=5, prediction="phase", noise=0.0)
     seen, opts = [], []
