@@ -158,6 +158,9 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
     cells, imports = plan(envs, agents, seeds, episodes=episodes, quick=quick,
                           experiment=experiment, max_steps=max_steps, imports=imports)
     owned = not isinstance(store, ResultsStore)
+    if owned and not run and not Path(store).exists():  # a report creates no empty store
+        raise LeaderboardInputError(f"{store}: no results store there yet; run the "
+                                    "leaderboard first (without --report-only) or pass --db")
     db = ResultsStore(store) if owned else store
     try:
         if run:

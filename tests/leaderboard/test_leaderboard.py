@@ -324,6 +324,15 @@ def test_a_report_leaves_out_cells_stored_under_another_evaluation(tmp_path, cap
     assert "nothing stored for this selection" in out
 
 
+def test_a_report_on_a_missing_store_exits_2_and_creates_nothing(tmp_path, capsys):
+    from papergym.cli import main
+
+    missing = tmp_path / "nowhere.sqlite"
+    assert main(["leaderboard", "--no-progress", "--no-files", "--envs", "ToyHits-v0",
+                 "--import", TOY, "--db", str(missing), "--report-only"]) == 2
+    assert "no results store there yet" in capsys.readouterr().err and not missing.exists()
+
+
 def test_a_schema_1_store_is_migrated_and_its_rows_keep_working(tmp_path):
     """A file written before the evaluation column: opening adds the column under the
     write lock; an old ``ok`` row counts as run with its episode count and no limit."""
