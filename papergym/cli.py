@@ -159,9 +159,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_import_flag(parser: argparse.ArgumentParser) -> None:
+def add_import_flag(parser, where: str = "first") -> None:
+    """``--import MODULE`` (repeatable) into ``args.imports``; ``parser`` may be a group."""
     parser.add_argument("--import", dest="imports", action="append", default=[],
-                        metavar="MODULE", help="import MODULE first, to register your own "
+                        metavar="MODULE", help=f"import MODULE {where}, to register your own "
                         "envs/agents (the current folder is searched too)")
 
 
@@ -182,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="registered env ids, their papers and the agents that apply")
-    _add_import_flag(p)
+    add_import_flag(p)
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("run", help="evaluate one agent on one env over seeds")
@@ -193,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, default=1, help="episodes per seed (default 1)")
     p.add_argument("--kw", nargs="*", metavar="KEY=VALUE", help="env keyword arguments")
     p.add_argument("--agent-kw", nargs="*", metavar="KEY=VALUE", help="agent keyword arguments")
-    _add_import_flag(p)
+    add_import_flag(p)
     p.set_defaults(func=_cmd_run)
 
     from papergym.leaderboard.cli import add_leaderboard_parser, add_train_parser

@@ -34,6 +34,7 @@ def _error(message: str) -> int:
 
 
 def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
+    from papergym.cli import add_import_flag
     from papergym.results import DEFAULT_PATH
 
     p = subparsers.add_parser(
@@ -55,8 +56,7 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     sel.add_argument("--kw", nargs="*", metavar="KEY=VALUE",
                      help="env keyword arguments (replace the envs' leaderboard_configs)")
     sel.add_argument("--max-steps", type=int, help="safety stop per episode")
-    sel.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
-                     help="import MODULE (in every worker) to register extra envs/agents")
+    add_import_flag(sel, "in every worker")
     how = p.add_argument_group("how to run")
     how.add_argument("--db", default=str(DEFAULT_PATH), help=f"results store (default {DEFAULT_PATH})")
     how.add_argument("--backend", choices=("local", "ray"), default="local")
