@@ -85,13 +85,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
     _import_plugins(args)
     specs = registered_agents()
     console = Console()
-    for family, (paper, ids) in FAMILIES.items():  # one table per family: fits 80 columns
-        table = Table(title=f"[bold]{family}[/bold]: {paper}", show_lines=True,
+    for family, fam in FAMILIES.items():  # one table per family: fits 80 columns
+        table = Table(title=f"[bold]{family}[/bold]: {fam.paper}", show_lines=True,
                       title_justify="left")
         table.add_column("id", no_wrap=True)
         table.add_column("agents that apply (* = reference)")
-        for env_id in ids:
+        for env_id in fam.env_ids:
             table.add_row(env_id, _agents_listing(env_id, specs))
+        for env_id in fam.parallel_ids:
+            table.add_row(f"{env_id} (parallel)", _agents_listing(env_id, specs))
         console.print(table)
     return 0
 

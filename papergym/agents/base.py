@@ -78,7 +78,12 @@ class Agent:
         self.action_space = action_space
 
     def reset(self, observation: Any, info: dict, *, env_model: Any = None, seed: int | None = None) -> None:
-        """Start an episode. ``seed`` seeds the agent's own randomness."""
+        """Start an episode. ``seed`` seeds the agent's own randomness.  An agent that
+        declares ``requires_model`` and gets no ``env_model`` is refused here, once for
+        every agent."""
+        if self.requires_model and env_model is None:
+            raise ValueError(f"agent {self.name!r} requires the env's model (env.unwrapped."
+                             "model()); papergym.run passes it, pass env_model= yourself")
         self.rng = np.random.default_rng(seed)
 
     def act(self, observation: Any, info: dict) -> Any:
@@ -254,10 +259,11 @@ def agent_spec(name: str) -> AgentSpec:
 
 
 def _env_kwargs(env_id: str, env_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The registered kwargs of ``env_id`` overlaid with the caller's."""
-    merged = dict(gym.spec(env_id).kwargs)
-    merged.update(env_kwargs or {})
-    return merged
+    """What ``env_id`` is built with: its constructor's defaults, then its registered
+    kwargs, then the caller's (so ``applies_to`` checks need not restate env defaults)."""
+    from papergym.envs.registration import resolved_kwargs
+
+    return resolved_kwargs(env_id, env_kwargs)
 
 
 def why_not_applicable(name: str, env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> str | None:

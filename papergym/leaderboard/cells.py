@@ -22,9 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
-from gymnasium.envs.registration import registry
 
 from papergym.agents.base import (
     AgentNotApplicableError,
@@ -111,22 +109,21 @@ def import_plugins(modules: Iterable[str]) -> None:
 
 
 def check_env_id(env_id: str) -> None:
-    """UnknownEnvError listing close matches unless ``env_id`` is registered."""
-    if env_id in registry:
-        return
-    known = papergym_env_ids() + sorted(set(registry) - set(papergym_env_ids()))
-    close = difflib.get_close_matches(env_id, known, n=5, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise UnknownEnvError(f"unknown env id {env_id!r}{hint} (`papergym list` shows all)")
+    """UnknownEnvError listing close matches unless ``env_id`` is registered (Gymnasium or
+    parallel); the check itself is ``papergym.envs.registration.check_env_id``."""
+    from papergym.envs import registration
+
+    try:
+        registration.check_env_id(env_id)
+    except registration.UnknownEnvError as exc:
+        raise UnknownEnvError(str(exc)) from None
 
 
 def _entry_point(env_id: str) -> Any:
-    """The class or factory ``gym.make(env_id)`` calls (ImportError if it cannot be loaded)."""
-    entry = gym.spec(env_id).entry_point
-    if isinstance(entry, str):
-        module, _, attr = entry.partition(":")
-        entry = getattr(importlib.import_module(module), attr)
-    return entry
+    """The class or factory that builds ``env_id`` (ImportError if it cannot be loaded)."""
+    from papergym.envs.registration import entry_point
+
+    return entry_point(env_id)
 
 
 # keywords gym.make takes itself rather than passing them to the env's constructor

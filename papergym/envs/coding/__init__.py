@@ -7,7 +7,23 @@
 
 from __future__ import annotations
 
-__all__ = ["parallel_env", "env"]
+from papergym.envs.registration import register_env, register_parallel_env
+
+__all__ = ["PAPER", "parallel_env", "env"]
+
+PAPER = "Minimum Entropy Coupling with Bottleneck (NeurIPS 2024, arXiv 2410.21666)"
+_MCG = "papergym.envs.coding.mcg:MarkovCodingGameEnv"
+
+register_env("coding", PAPER, "MarkovCodingGame-v0", _MCG)
+register_env("coding", PAPER, "MarkovCodingGameCompress4-v0", _MCG, kwargs={"compression": 4.0})
+register_env("coding", PAPER, "MarkovCodingGameCompress16-v0", _MCG,
+             kwargs={"compression": 16.0})
+register_env("coding", PAPER, "MarkovCodingGameSmall-v0", _MCG,
+             kwargs={"message_size": 64, "grid": "4x4", "compression": 2.0, "max_steps": 20})
+register_env("coding", PAPER, "MarkovCodingGameLarge-v0", _MCG,
+             kwargs={"grid": "10x10", "compression": 2.0, "max_steps": 80})
+register_parallel_env("coding", PAPER, "MarkovCodingGameParallel-v0",
+                      "papergym.envs.coding:parallel_env", rank_by="role")
 
 
 def parallel_env(**kwargs):

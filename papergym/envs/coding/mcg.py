@@ -137,6 +137,12 @@ class MarkovCodingGameEnv(gym.Env):
     # MEC-B's sender and the uniform quantiser's sender each get a board at every rate.
     leaderboard_configs = ({}, {"protocol": "uniform"})
     quick_kwargs: dict[str, Any] = {}  # an episode already takes milliseconds
+    #: invalid values per constructor argument (the contract checker asserts each is refused)
+    bad_inputs = {"message_size": (0, 2.5), "prior": ("zipfian",), "rate": (-1.0, "x"),
+                  "compression": (0.5, "x"), "protocol": ("nope",), "beta": (-1.0, "x"),
+                  "refine": ("no",), "grid": ("6by6", None), "slip": (-0.1, 1.5),
+                  "max_steps": (0,), "accuracy_weight": (float("inf"),),
+                  "gamma": (1.5, -0.1), "render_mode": ("human",)}
 
     def __init__(self, message_size: int = 512, prior: Any = "uniform", rate: float | None = None,
                  compression: float | None = None, protocol: Any = "mecb", beta: float = 0.02,

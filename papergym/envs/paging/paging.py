@@ -169,6 +169,12 @@ class PagingEnv(gym.Env):
     leaderboard_configs = ({"prediction": "discard", "noise": 0.1},
                            {"prediction": "phase", "noise": 0.1})
     quick_kwargs = {"horizon": 200}
+    #: invalid values per constructor argument (the contract checker asserts each is refused)
+    bad_inputs = {"k": (0, 2.5, True), "n_pages": (5, "50"), "horizon": (0, -3),
+                  "generator": ("zipfian",), "zipf_alpha": (-1.0, "abc", None),
+                  "prediction": ("phases",), "noise": (-0.1, 1.5, None),
+                  "noise0": (-0.5, 2.0), "noise1": (1.5, "x"), "noise_mode": ("worst",),
+                  "render_mode": ("human",)}
 
     def __init__(self, k: int = 10, n_pages: int = 50, horizon: int = 1000,
                  generator: str = "zipf", zipf_alpha: float = 1.0, prediction: str = "discard",
