@@ -1,13 +1,15 @@
 """Steps per second of every registered papergym env through ``gym.make``, next to
-CartPole-v1 measured in the same run, printed as a ratio table.
+CartPole-v1 measured in the same run; and, for every id with a ``vector_entry_point``, the
+native batched env against Gymnasium's ``SyncVectorEnv`` at 256 copies.
 
 Every env takes uniformly random *legal* actions (honouring ``info["action_mask"]``), and
 resets count against it, as they do in training.  Usage::
 
-    python benchmarks/env_steps.py [--seconds 1.0] [--rounds 3] [--ids Paging-v0 ...]
+    python benchmarks/env_steps.py [--seconds 1.0] [--rounds 3] [--ids Paging-v0 ...] [--write]
 
-Paging-v0 is required to reach >= 1.0x CartPole (issue 3, section 5); the script exits
-with status 1 when it does not.
+Each env class's ``speed_target`` (default 1.0x CartPole, with ``speed_target_reason`` where
+it differs) is checked; the script exits with status 1 when one is missed. A native vector
+env is expected at >= 10x SyncVectorEnv. ``--write`` puts the tables in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -16,13 +18,19 @@ import argparse
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 
 import papergym
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import machine, write_section  # noqa: E402
+
 RANDOM_POOL = 1 << 16
+VECTOR_COPIES = 256
+VECTOR_TARGET = 10.0
 
 
 def steps_per_second(env_id: str, seconds: float, **kwargs) -> float:
@@ -36,7 +44,7 @@ def steps_per_second(env_id: str, seconds: float, **kwargs) -> float:
     discrete = isinstance(space, gym.spaces.Discrete)
     space.seed(0)
     obs, info = env.reset(seed=0)
-    steps, i, episodes = 0, 0, 0
+    steps, i = 0, 0
     start = time.perf_counter()
     deadline = start + seconds
     while True:
@@ -58,7 +66,6 @@ def steps_per_second(env_id: str, seconds: float, **kwargs) -> float:
             obs, reward, terminated, truncated, info = env.step(action)
             steps += 1
             if terminated or truncated:
-                episodes += 1
                 obs, info = env.reset()
         if time.perf_counter() > deadline:
             break
@@ -67,11 +74,37 @@ def steps_per_second(env_id: str, seconds: float, **kwargs) -> float:
     return steps / elapsed
 
 
+def vector_steps_per_second(env_id: str, mode: str, seconds: float) -> float:
+    """Env steps (copies x vector steps) per second of ``make_vec(..., mode)``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env = gym.make_vec(env_id, num_envs=VECTOR_COPIES, vectorization_mode=mode)
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(16)]
+    env.reset(seed=0)
+    steps = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(actions[steps % 16])
+        steps += 1
+    elapsed = time.perf_counter() - start
+    env.close()
+    return steps * VECTOR_COPIES / elapsed
+
+
+def target_of(env_id: str) -> tuple[float, str]:
+    from papergym.utils.env_checker import env_class
+
+    cls = env_class(env_id)
+    return float(getattr(cls, "speed_target", 1.0)), getattr(cls, "speed_target_reason", "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per env and round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best kept)")
     parser.add_argument("--ids", nargs="*", default=None, help="env ids (default: all)")
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     ids = ["CartPole-v1", *(args.ids or papergym.papergym_env_ids())]
     # every env, CartPole included, is measured in each of several interleaved rounds and
@@ -82,16 +115,45 @@ def main(argv: list[str] | None = None) -> int:
         for env_id in ids:
             best[env_id] = max(best[env_id], steps_per_second(env_id, args.seconds))
     baseline = best.pop("CartPole-v1")
-    rows = list(best.items())
-    print(f"{'env id':<32} {'steps/s':>12} {'x CartPole':>11}")
-    print(f"{'CartPole-v1 (baseline)':<32} {baseline:>12,.0f} {1:>10.2f}x")
-    for env_id, rate in rows:
-        print(f"{env_id:<32} {rate:>12,.0f} {rate / baseline:>10.2f}x")
+    missed = []
+    lines = ["| env id | steps/s | x CartPole-v1 | target | |", "|---|---:|---:|---:|---|",
+             f"| CartPole-v1 (baseline) | {baseline:,.0f} | 1.00x | | |"]
+    print(f"{'env id':<34} {'steps/s':>12} {'x CartPole':>11} {'target':>7}")
+    print(f"{'CartPole-v1 (baseline)':<34} {baseline:>12,.0f} {1:>10.2f}x")
+    for env_id, rate in best.items():
+        target, reason = target_of(env_id)
+        ratio = rate / baseline
+        ok = ratio >= target
+        if not ok:
+            missed.append(f"{env_id}: {ratio:.2f}x < {target:g}x")
+        print(f"{env_id:<34} {rate:>12,.0f} {ratio:>10.2f}x {target:>6g}x {'' if ok else 'MISSED'}")
+        note = f"{'ok' if ok else '**missed**'}{'; ' + reason if reason else ''}"
+        lines.append(f"| {env_id} | {rate:,.0f} | {ratio:.2f}x | {target:g}x | {note} |")
+    vector_ids = [i for i in best if gym.spec(i).vector_entry_point is not None]
+    vlines = ["| env id | native steps/s | sync steps/s | native / sync | target |",
+              "|---|---:|---:|---:|---:|"]
+    for env_id in vector_ids:
+        native = max(vector_steps_per_second(env_id, "vector_entry_point", args.seconds)
+                     for _ in range(args.rounds))
+        sync = max(vector_steps_per_second(env_id, "sync", args.seconds)
+                   for _ in range(args.rounds))
+        ratio = native / sync
+        if ratio < VECTOR_TARGET:
+            missed.append(f"{env_id} vector: {ratio:.1f}x < {VECTOR_TARGET:g}x SyncVectorEnv")
+        print(f"{env_id:<34} vector {native:>12,.0f} sync {sync:>12,.0f} {ratio:>8.1f}x")
+        vlines.append(f"| {env_id} | {native:,.0f} | {sync:,.0f} | {ratio:.1f}x | "
+                      f"{VECTOR_TARGET:g}x |")
     print(f"(best of {args.rounds} interleaved rounds of {args.seconds:g} s per env)")
-    paging = dict(rows).get("Paging-v0")
-    if paging is not None and paging < baseline:
-        print("Paging-v0 is slower than CartPole-v1: the >= 1.0x target is missed",
-              file=sys.stderr)
+    if args.write:
+        text = (f"## Env step rates (`benchmarks/env_steps.py`)\n\n{machine()}; best of "
+                f"{args.rounds} interleaved rounds of {args.seconds:g} s, random legal "
+                "actions, resets included.\n\n" + "\n".join(lines))
+        if vector_ids:
+            text += (f"\n\nNative batched envs against `SyncVectorEnv`, {VECTOR_COPIES} "
+                     "copies:\n\n" + "\n".join(vlines))
+        write_section("env_steps", text)
+    if missed:
+        print("speed targets missed: " + "; ".join(missed), file=sys.stderr)
         return 1
     return 0
 
