@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.papergym-installed
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench lint mutate clean
 
 # The CPU torch wheel goes in first: a plain resolve of torch pulls multi-GB CUDA builds.
 $(STAMP): pyproject.toml
@@ -26,8 +26,14 @@ bench: install  ## slow reproductions of the papers' claims, then the speed benc
 	$(PY) -m pytest -n auto -q -m slow
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+mutate: install  ## mutation testing of the spine and the paging family (slow; not in CI)
+	$(PY) -m pip install -q 'mutmut>=3,<4'
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 || true
+	$(VENV)/bin/mutmut results
+
 lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) results/*.sqlite* wandb .pytest_cache
+	rm -rf $(VENV) results/*.sqlite* wandb .pytest_cache mutants

@@ -1,0 +1,125 @@
+"""The shared argument checks (papergym.utils.checks) and the registration helpers: the
+boundaries, the message format and the precedence of kwargs, each pinned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from papergym.envs import family_env_ids, registration
+from papergym.utils.checks import (
+    check_array,
+    check_choice,
+    check_int,
+    check_probability,
+    check_real,
+    check_render_mode,
+    is_int,
+    is_number,
+)
+
+
+def test_predicates():
+    assert is_int(3) and is_int(np.int64(3))
+    assert not is_int(True) and not is_int(3.0) and not is_int("3")
+    assert is_number(2.5) and is_number(np.float32(1)) and is_number(4)
+    assert not is_number(float("nan")) and not is_number(float("inf"))
+    assert not is_number(np.bool_(True)) and not is_number(None) and not is_number("1")
+
+
+def test_check_int_bounds_are_inclusive_and_messages_name_the_argument():
+    assert check_int("k", 1, low=1) == 1 and check_int("k", 5, high=5) == 5
+    assert type(check_int("k", np.int32(4))) is int
+    with pytest.raises(ValueError, match=r"^k must be an integer >= 1, got 0$"):
+        check_int("k", 0, low=1)
+    with pytest.raises(ValueError, match=r"^k must be an integer in \[1, 3\], got 4$"):
+        check_int("k", 4, low=1, high=3)
+    with pytest.raises(ValueError, match=r"^k must be an integer <= 3, got True$"):
+        check_int("k", True, high=3)
+
+
+def test_check_real_open_and_closed_bounds():
+    assert check_real("x", 0.0, low=0.0) == 0.0
+    with pytest.raises(ValueError, match=r"^x must be a finite real number > 0.0, got 0.0$"):
+        check_real("x", 0.0, low=0.0, low_open=True)
+    assert check_real("x", 1.0, high=1.0) == 1.0
+    with pytest.raises(ValueError, match=r"x must be a finite real number in \[0.0, 1.0\), got 1.0"):
+        check_real("x", 1.0, low=0.0, high=1.0, high_open=True)
+    with pytest.raises(ValueError, match="^x must be"):
+        check_real("x", float("nan"))
+    with pytest.raises(ValueError, match="^x must be"):
+        check_real("x", "0.5")
+    assert check_probability("p", 1) == 1.0 and type(check_probability("p", 1)) is float
+    with pytest.raises(ValueError, match=r"^p must .* \[0.0, 1.0\], got 1.01$"):
+        check_probability("p", 1.01)
+    with pytest.raises(ValueError, match=r"^p must .*, got -0.01$"):
+        check_probability("p", -0.01)
+
+
+def test_check_choice_and_render_mode():
+    assert check_choice("mode", "a", ("a", "b")) == "a"
+    with pytest.raises(ValueError, match=r"^mode must be one of 'a', 'b', got 'c'$"):
+        check_choice("mode", "c", ("a", "b"))
+    with pytest.raises(ValueError, match="^mode must be one of"):
+        check_choice("mode", [1], ("a", "b"))  # unhashable
+    with pytest.raises(ValueError, match="^n must be one of"):
+        check_choice("n", True, (1, 2))  # a bool is no integer choice
+    assert check_render_mode(None, ["rgb_array"]) is None
+    assert check_render_mode("rgb_array", ["rgb_array"]) == "rgb_array"
+    with pytest.raises(ValueError, match="^render_mode must be one of 'rgb_array', got 'human'"):
+        check_render_mode("human", ["rgb_array"])
+
+
+def test_check_array():
+    arr = check_array("w", [[0.5, 1.0]], shape=(1, None), low=0, high=1)
+    assert arr.shape == (1, 2) and arr.dtype == float
+    with pytest.raises(ValueError, match=r"^w must have shape 2x\*, got shape \(1, 2\)"):
+        check_array("w", [[0.5, 1.0]], shape=(2, None))
+    with pytest.raises(ValueError, match=r"^w must be <= 1 everywhere, got 2.0"):
+        check_array("w", [0.5, 2.0], high=1)
+    with pytest.raises(ValueError, match=r"^w must be >= 0 everywhere, got -1.0"):
+        check_array("w", [-1.0, 0.0], low=0)
+    with pytest.raises(ValueError, match="^w must be finite"):
+        check_array("w", [np.inf])
+    with pytest.raises(ValueError, match="^w must be an array of numbers"):
+        check_array("w", ["a", None])
+
+
+def test_resolved_kwargs_precedence():
+    # constructor default < registered kwargs < caller's
+    defaults = registration.env_defaults("MarkovCodingGameSmall-v0")
+    assert defaults["message_size"] == 512 and defaults["slip"] == 0.1
+    resolved = registration.resolved_kwargs("MarkovCodingGameSmall-v0", {"slip": 0.3})
+    assert resolved["message_size"] == 64      # registered beats the default
+    assert resolved["slip"] == 0.3             # the caller beats both
+    assert resolved["beta"] == defaults["beta"]
+
+
+def test_check_env_kwargs_names_the_unknown_and_suggests():
+    registration.check_env_kwargs("Paging-v0", {"k": 3})
+    with pytest.raises(registration.UnknownEnvKwargError,
+                       match=r"unknown env keyword argument 'kk' \(did you mean k\?\)"):
+        registration.check_env_kwargs("Paging-v0", {"kk": 3})
+    with pytest.raises(registration.UnknownEnvError, match="^unknown env id 'Paging-v9'"):
+        registration.check_env_id("Paging-v9")
+    with pytest.raises(registration.UnknownEnvError, match="unknown env id"):
+        registration.check_env_id(3)
+
+
+def test_parallel_registry():
+    assert registration.family_of("MarkovCodingGameParallel-v0") == "coding"
+    assert registration.family_of("Paging-v0") == "paging"
+    assert registration.family_of("CartPole-v1") is None
+    assert "MarkovCodingGameParallel-v0" in family_env_ids("coding")
+    env = registration.make_parallel("MarkovCodingGameParallel-v0", message_size=8)
+    assert set(env.possible_agents) == {"sender", "receiver"}
+    with pytest.raises(registration.UnknownEnvError, match="unknown parallel env id"):
+        registration.make_parallel("MarkovCodingGameParalel-v0")
+    with pytest.raises(ValueError, match="rank_by must be"):
+        registration.register_parallel_env("x", "p", "X-v0", "a:b", rank_by="everyone")
+
+
+def test_registration_is_idempotent():
+    before = list(registration.FAMILIES["paging"].env_ids)
+    registration.register_env("paging", "p", "Paging-v0", "papergym.envs.paging.paging:PagingEnv")
+    assert registration.FAMILIES["paging"].env_ids == before
