@@ -28,3 +28,11 @@ def test_readme_example_runs(index, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     if expected:
         assert out.stdout == expected
+
+
+def test_readme_catalogue_is_current():
+    from papergym.utils.catalogue import catalogue_markdown
+
+    table = README.split("<!-- catalogue:start -->\n")[1].split("<!-- catalogue:end -->")[0]
+    assert table == catalogue_markdown(), \
+        "README's env table is stale: paste `papergym list --markdown` between its markers"
