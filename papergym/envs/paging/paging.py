@@ -43,8 +43,6 @@ NOISE_MODES = ("random", "adversarial")
 RESET_OPTIONS = ("instance", "predictions")
 N_FEATURES = 5
 DEFAULT_N_PAGES = 50
-# columns of the int64 slot table behind info["pages"], ["load_time"], ...
-_PAGE, _LOAD, _LAST, _BIT = range(4)
 
 
 class History:
@@ -72,6 +70,14 @@ class History:
 
     def __setstate__(self, state):
         self._requests, self._predictions, self._n = state
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, History):
+            return NotImplemented
+        return self._n == other._n and np.array_equal(self.requests, other.requests) \
+            and np.array_equal(self.predictions, other.predictions)
+
+    __hash__ = None  # mutable-looking, compared by content
 
     def __repr__(self) -> str:
         return f"History({self._n} requests)"
@@ -261,7 +267,8 @@ class PagingEnv(PaperEnv):
     primary_metric = "competitive_ratio"
     higher_is_better = False
     leaderboard_configs = ({"prediction": "discard", "noise": 0.1},
-                           {"prediction": "phase", "noise": 0.1})
+                           {"prediction": "phase", "noise": 0.1},
+                           {"prediction": "next_arrival", "noise": 0.1})
     quick_kwargs = {"horizon": 200}
     #: invalid values per constructor argument (the contract checker asserts each is refused)
     bad_inputs = {"k": (0, 2.5, True), "n_pages": (5, "50", 0), "horizon": (0, -3),
@@ -330,9 +337,13 @@ class PagingEnv(PaperEnv):
         self.action_space = spaces.Discrete(self.k)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(self.k + 1, N_FEATURES),
                                             dtype=np.float32)
-        # _cache: int64 (k, 4) [page, load_time, last_use, prediction], what info exposes;
-        # _feat: float32 (k+1, 5), the observation itself, updated in place and copied out
-        self._cache = np.zeros((self.k, 4), dtype=np.int64)
+        # one int64 (k,) array per slot field, what info exposes (a copy of each: cheaper
+        # than row views of one table); _feat: float32 (k+1, 5), the observation itself,
+        # updated in place and copied out
+        self._pages = np.full(self.k, -1, dtype=np.int64)
+        self._load = np.zeros(self.k, dtype=np.int64)
+        self._last = np.zeros(self.k, dtype=np.int64)
+        self._bits = np.zeros(self.k, dtype=np.int64)
         self._feat = np.zeros((self.k + 1, N_FEATURES), dtype=np.float32)
         self._mask = np.ones(self.k, dtype=np.int8)
         self._model: PagingInstance | None = None
@@ -341,12 +352,11 @@ class PagingEnv(PaperEnv):
 
     # -- numpy views are not preserved by pickle: rebuild them after unpickling
     def _bind_views(self) -> None:
-        self._cflat = self._cache.reshape(-1)
         self._fflat = self._feat.reshape(-1)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        del state["_cflat"], state["_fflat"]
+        del state["_fflat"]
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -424,8 +434,10 @@ class PagingEnv(PaperEnv):
         self._n_cached = 0
         self._faults = 0
         self._done = False
-        self._cache[:] = 0
-        self._cache[:, _PAGE] = -1
+        self._pages[:] = -1
+        self._load[:] = 0
+        self._last[:] = 0
+        self._bits[:] = 0
         self._feat[:] = 0
         self._mask[:] = 1
         self._history: list[tuple[np.ndarray, int]] = []
@@ -488,13 +500,14 @@ class PagingEnv(PaperEnv):
         if self._mask[action] == 0:
             raise InvalidAction(f"slot {action} is occupied while free slots remain: "
                                 "fill a free slot (see info['action_mask'])")
-        cf, ff, slot_of = self._cflat, self._fflat, self._slot_of
+        pages, last, bits = self._pages, self._last, self._bits
+        ff, slot_of = self._fflat, self._slot_of
         seq, pred, pred_obs = self._seq, self._pred, self._pred_obs
         time, count_after = self._time, self._count_after
         t = self._t
         page = seq[t]
-        c, f = 4 * action, 5 * action
-        old = cf[c]
+        f = 5 * action
+        old = pages[action]
         if old >= 0:
             slot_of[old] = -1
         else:
@@ -505,15 +518,15 @@ class PagingEnv(PaperEnv):
             else:
                 self._mask[action] = 0
         slot_of[page] = action
-        cf[c] = page
-        cf[c + 1] = cf[c + 2] = t
-        cf[c + 3] = pred[t]
+        pages[action] = page
+        self._load[action] = last[action] = t
+        bits[action] = pred[t]
         ff[f + 3] = pred_obs[t]
         ff[f + 1] = ff[f + 2] = time[t]
         ff[f + 4] = count_after[t]
         self._faults += 1
         if self.render_mode == "rgb_array":
-            self._history.append((self._cache[:, _PAGE].copy(), action))
+            self._history.append((pages.copy(), action))
 
         # serve the hits that follow without a step: only last use, prediction, count change
         T = self._T
@@ -522,9 +535,9 @@ class PagingEnv(PaperEnv):
             s = slot_of[seq[t]]
             if s < 0:
                 break
-            c, f = 4 * s, 5 * s
-            cf[c + 2] = t
-            cf[c + 3] = pred[t]
+            f = 5 * s
+            last[s] = t
+            bits[s] = pred[t]
             ff[f + 3] = pred_obs[t]
             ff[f + 2] = time[t]
             ff[f + 4] = count_after[t]
@@ -544,12 +557,11 @@ class PagingEnv(PaperEnv):
         return self._feat.copy()
 
     def _info(self) -> dict[str, Any]:
-        fields = self._cache.T.copy()  # one copy; its rows are the per-field arrays
         t = min(self._t, self._T - 1)
         return {"action_mask": self._mask.copy(), "t": self._t, "request": self._seq[t],
                 self._request_key: self._pred[t], "phase_start": self._phase_start[t],
-                "pages": fields[_PAGE], "load_time": fields[_LOAD],
-                "last_use": fields[_LAST], self._pred_key: fields[_BIT],
+                "pages": self._pages.copy(), "load_time": self._load.copy(),
+                "last_use": self._last.copy(), self._pred_key: self._bits.copy(),
                 "history": History(self._seq_arr, self._pred_arr, t + 1),
                 "faults": self._faults}
 
