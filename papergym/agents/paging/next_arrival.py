@@ -137,7 +137,7 @@ class RobustBlindOracleAgent(PagingAgent):
     name = "robust-blind-oracle"
     paper = WEI
 
-    def __init__(self, switch_factor: float = 2.0):
+    def __init__(self, switch_factor: float = 1.25):
         if not switch_factor >= 1.0:
             raise ValueError(f"switch_factor must be >= 1, got {switch_factor!r}")
         self.switch_factor = float(switch_factor)
