@@ -101,6 +101,26 @@ def test_randomized_discard_algorithm_is_1_2hk_1_competitive_in_expectation():
     assert min(slack) < 0.5  # some instances come within half the error allowance
 
 
+@pytest.mark.parametrize("generator", ["loop", "phase"])
+def test_randomized_discard_algorithm_is_marker_when_every_bit_says_keep(generator):
+    """With every bit 0 the fallback runs at every eviction, and it is Marker: its mean
+    faults (40 agent seeds) stay within 3 standard errors of Marker's bound
+    sum_j m_j (1 + H_k - H_{m_j}) (Fiat et al. 1991), which a deterministic or a
+    non-marking fallback (e.g. LRU or the first unmarked slot on the loop) exceeds."""
+    k = 8
+    env = PagingEnv(k=k, n_pages=3 * k, horizon=600, generator=generator)
+    env.reset(seed=1)
+    seq = env.model().requests
+    options = {"instance": seq, "predictions": np.zeros(len(seq), dtype=np.int8)}
+    faults = np.array([play("discard-predictions-randomized", agent_seed=s, options=options,
+                            k=k, n_pages=3 * k)["faults"] for s in range(40)], dtype=float)
+    m = new_pages_per_phase(seq, k)
+    hk = harmonic(k)
+    bound = m[0] + sum(mj * (1 + hk - harmonic(int(mj))) for mj in m[1:])
+    assert faults.mean() <= bound + 3 * faults.std(ddof=1) / np.sqrt(len(faults)), \
+        (faults.mean(), bound)
+
+
 def test_randomized_discard_algorithm_is_optimal_with_perfect_bits():
     rng = np.random.default_rng(7)
     for i in range(40):
