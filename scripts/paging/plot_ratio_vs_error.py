@@ -22,7 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+from rich.progress import Progress  # noqa: E402
 
 import papergym  # noqa: E402
 
@@ -67,7 +67,12 @@ def main(argv: list[str] | None = None) -> Path:
     fig, axes = plt.subplots(len(modes), len(args.ks), squeeze=False,
                              figsize=(4.2 * len(args.ks), 3.4 * len(modes)))
     colours = plt.get_cmap("tab10")
-    with tqdm(total=jobs, desc="ratio vs error", unit="curve point") as bar:
+    with Progress(transient=True) as progress:
+        task = progress.add_task("ratio vs error (curve points)", total=jobs)
+
+        def advance() -> None:
+            progress.advance(task)
+
         for row, mode in enumerate(modes):
             for col, k in enumerate(args.ks):
                 ax = axes[row][col]
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> Path:
                     points = []
                     for noise in args.noise:
                         points.append(measure(agent, seeds, noise=noise, **kwargs))
-                        bar.update()
+                        advance()
                     x, y, err = map(np.array, zip(*points))
                     # a combiner overlaps what it follows: dashed, so both stay visible
                     style = "--" if agent.startswith("robust") else "-"
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> Path:
                                 lw=1.3, ls=style, color=colours(i), label=agent)
                 for j, agent in enumerate(BASELINES):
                     _, y, _ = measure(agent, seeds, noise=0.0, **kwargs)
-                    bar.update()
+                    advance()
                     ax.axhline(y, ls=":", lw=1.2, color=colours(7 + j), label=agent)
                 ax.set_title(f"{TITLES[mode]}, k = {k}", fontsize=10)
                 ax.set_xlabel("prediction error rate (wrong predictions / T)")
