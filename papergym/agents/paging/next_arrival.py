@@ -152,7 +152,12 @@ class RobustBlindOracleAgent(PagingAgent):
         self._marked: set[int] = set()
         self._faults = [0, 0]                  # BlindOracle, Marker
         self._following = 0
-        self.switches = 0
+        self._switches = 0
+
+    @property
+    def switches(self) -> int:
+        """How many times this episode the agent changed the algorithm it follows."""
+        return self._switches
 
     def _simulate(self, info) -> None:
         history = info["history"]
@@ -185,7 +190,7 @@ class RobustBlindOracleAgent(PagingAgent):
         cur, other = self._following, 1 - self._following
         if self._faults[cur] > self.switch_factor * self._faults[other]:
             self._following = other
-            self.switches += 1
+            self._switches += 1
         return super().act(observation, info)
 
     def evict(self, observation, info):
