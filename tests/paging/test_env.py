@@ -321,3 +321,13 @@ def test_trace_env_pickles_and_runs_through_gym_make(tmp_path):
     env.reset(seed=0)
     clone = pickle.loads(pickle.dumps(env.unwrapped))
     assert np.array_equal(clone.model().requests, env.unwrapped.model().requests)
+
+
+def test_trace_with_fixed_predictions_needs_no_instance():
+    path = TRACE_DIR / "small_trace.txt"
+    env = PagingEnv(k=3, trace=path)
+    bits = np.zeros(40, dtype=np.int8)
+    env.reset(seed=0, options={"predictions": bits})
+    assert np.array_equal(env.model().predictions, bits)
+    with pytest.raises(ValueError, match=r"options\['predictions'\] must be 40"):
+        env.reset(seed=0, options={"predictions": bits[:5]})
