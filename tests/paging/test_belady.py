@@ -114,3 +114,17 @@ def test_heap_and_scan_belady_give_identical_runs(k):
         heap, scan = belady_heap(seq, k), belady_scan(seq, k)
         assert heap.faults == scan.faults, (k, generator, i)
         assert np.array_equal(heap.discard_bits, scan.discard_bits), (k, generator, i)
+
+
+def test_belady_agent_without_the_model_is_refused_by_the_base_class():
+    """The guard lives once, in ``Agent.reset``: the agent adds none of its own."""
+    from papergym.agents.base import make_agent
+    from papergym.envs.paging import PagingEnv
+
+    env = PagingEnv(k=2, n_pages=4, horizon=10)
+    obs, info = env.reset(seed=0)
+    agent = make_agent("belady")
+    with pytest.raises(ValueError, match="requires the env's model"):
+        agent.reset(obs, info, env_model=None, seed=0)
+    agent.reset(obs, info, env_model=env.model(), seed=0)
+    assert agent.act(obs, info) == 0

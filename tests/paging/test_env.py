@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.error import InvalidAction
+from gymnasium.error import InvalidAction, ResetNeeded
 
-from papergym.envs.paging import PagingEnv, belady
+from papergym.envs.paging import PagingEnv, belady, load_trace, next_use
 from tests.paging.helpers import play
 
 QUICK = PagingEnv.quick_kwargs
@@ -20,6 +21,9 @@ QUICK = PagingEnv.quick_kwargs
     ({"horizon": 0}, "horizon"), ({"noise": -0.1}, "noise"), ({"noise": 1.5}, "noise"),
     ({"noise0": 2.0}, "noise0"), ({"noise1": -1.0}, "noise1"),
     ({"noise_mode": "adversarial", "noise0": 0.5}, "noise0"),
+    ({"prediction": "next_arrival", "noise1": 0.5}, "noise1"),
+    ({"trace": "/no/such/trace.txt"}, "trace"), ({"trace": 7}, "trace"),
+    ({"trace_column": "page"}, "trace_column"), ({"n_pages": 0}, "n_pages"),
     ({"prediction": "oracle"}, "prediction"), ({"generator": "markov"}, "generator"),
     ({"noise_mode": "evil"}, "noise_mode"), ({"zipf_alpha": -1.0}, "zipf_alpha"),
     ({"render_mode": "human"}, "render_mode"),
@@ -131,13 +135,31 @@ def test_noise_rates_are_honoured():
 
 
 def test_adversarial_noise_flips_exactly_the_budget_of_hiding_errors():
-    for prediction, shown in (("discard", 0), ("phase", 1)):
+    """One polarity: in both bit modes the flips show a truly evictable page (1) as 0, on
+    the requests whose page returns furthest in the future."""
+    for prediction in ("discard", "phase"):
         env = PagingEnv(k=4, n_pages=12, horizon=400, prediction=prediction, noise=0.05,
                         noise_mode="adversarial")
         env.reset(seed=2)
         m = env.model()
         flipped = np.flatnonzero(m.true_bits != m.predicted_bits)
-        assert len(flipped) == 20 and np.all(m.predicted_bits[flipped] == shown)
+        assert len(flipped) == 20 and np.all(m.predicted_bits[flipped] == 0)
+        assert np.all(m.true_bits[flipped] == 1)
+        nxt = next_use(m.requests)
+        candidates = np.flatnonzero(m.true_bits == 1)
+        spared = np.setdiff1d(candidates, flipped)
+        assert nxt[flipped].min() > nxt[spared].max()  # the furthest-returning ones
+
+
+def test_phase_bit_is_one_when_the_page_skips_the_next_phase():
+    """k = 2: phases [0 1 0] [2 1] [3 0]; page 0 is not requested in phase 1 (bit 1 at
+    t = 0 and 2), page 1 is (bit 0 at t = 1), page 2 is not requested in phase 2."""
+    env = PagingEnv(k=2, n_pages=4, prediction="phase", noise=0.0)
+    env.reset(options={"instance": [0, 1, 0, 2, 1, 3, 0]})
+    m = env.model()
+    assert m.phase.tolist() == [0, 0, 0, 1, 1, 2, 2]
+    assert m.true_bits.tolist() == [1, 0, 1, 1, 1, 1, 1]
+    assert np.array_equal(m.predicted_bits, m.true_bits)
 
 
 def test_render_pickle_and_gym_make():
@@ -151,3 +173,161 @@ def test_render_pickle_and_gym_make():
     clone = pickle.loads(pickle.dumps(env.unwrapped))
     out1, out2 = env.unwrapped.step(2), clone.step(2)
     assert np.array_equal(out1[0], out2[0]) and out1[1:4] == out2[1:4]
+
+
+# ------------------------------------------------------------------ reset and step guards
+
+
+def test_step_before_reset_raises_reset_needed():
+    env = PagingEnv(**QUICK)
+    with pytest.raises(ResetNeeded):
+        env.step(0)
+    with pytest.raises(ResetNeeded):
+        env.model()
+    env.reset(options={"instance": [0]})
+    env.step(0)
+    with pytest.raises(ResetNeeded):  # and after the end
+        env.step(0)
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"instanc": [0, 1]}, r"unknown key 'instanc' \(did you mean 'instance'\?\)"),
+    ({"instance": [0, 1], "seed": 3}, "unknown key 'seed'"),
+    ([("instance", [0, 1])], "options must be a dict"),
+    ("instance", "options must be a dict"),
+    ({"predictions": [0, 1]}, r"options\['predictions'\] needs options\['instance'\]"),
+])
+def test_bad_reset_options_are_refused(options, match):
+    env = PagingEnv(**QUICK)
+    with pytest.raises(ValueError, match=match):
+        env.reset(seed=0, options=options)
+
+
+# ------------------------------------------------------------------ next-arrival predictions
+
+
+def test_next_arrival_predictions_are_next_request_times():
+    seq = [0, 1, 0, 2, 1, 0]
+    env = PagingEnv(k=2, n_pages=3, prediction="next_arrival", noise=0.0)
+    obs, info = env.reset(options={"instance": seq})
+    m = env.model()
+    assert m.true_predictions.tolist() == [2, 4, 5, 6, 6, 6]  # T = 6: never again
+    assert np.array_equal(m.predictions, m.true_predictions)
+    assert info["request_prediction"] == 2 and "bits" not in info
+    assert obs[2, 3] == pytest.approx(2 / 6)  # the request row shows t_next / T
+    obs, _, _, _, info = env.step(0)
+    obs, _, _, _, info = env.step(1)  # page 0 was hit at t = 2: its prediction is now 5
+    assert info["predicted_next"].tolist() == [5, 4]
+    assert obs[0, 3] == pytest.approx(5 / 6)
+
+
+def test_next_arrival_noise_rate_and_range():
+    env = PagingEnv(k=5, n_pages=20, horizon=20000, prediction="next_arrival", noise=0.3)
+    env.reset(seed=0)
+    m = env.model()
+    t = np.arange(20000)
+    wrong = m.predictions != m.true_predictions
+    assert wrong.mean() == pytest.approx(0.3, abs=0.02)
+    assert np.all(m.predictions > t) and np.all(m.predictions <= 20000)
+    results = play("lru", prediction="next_arrival", noise=0.3, k=5, n_pages=20, horizon=300)
+    assert results["prediction_error"] == pytest.approx(0.3 * 300, abs=30)
+    assert results["error_rate"] == results["prediction_error"] / 300
+    assert results["eta_l1"] >= results["prediction_error"] and "eta0" not in results
+
+
+def test_next_arrival_adversarial_predicts_the_furthest_pages_return_at_once():
+    env = PagingEnv(k=4, n_pages=12, horizon=400, prediction="next_arrival", noise=0.05,
+                    noise_mode="adversarial")
+    env.reset(seed=2)
+    m = env.model()
+    wrong = np.flatnonzero(m.predictions != m.true_predictions)
+    assert len(wrong) == 20 and np.array_equal(m.predictions[wrong], wrong + 1)
+    nxt = next_use(m.requests)
+    candidates = np.flatnonzero(m.true_predictions > np.arange(400) + 1)  # could be wrong
+    spared = np.setdiff1d(candidates, wrong)
+    assert nxt[wrong].min() > nxt[spared].max()
+
+
+def test_replayed_next_arrival_predictions_are_checked():
+    env = PagingEnv(k=2, n_pages=3, prediction="next_arrival")
+    for bad in ([1, 2, 3], [1, 2, 5, 4], [0, 2, 3, 4], [1.0, 2.0, 3.0, 4.0]):
+        with pytest.raises(ValueError, match=r"options\['predictions'\]"):
+            env.reset(options={"instance": [0, 1, 0, 2], "predictions": bad})
+    env.reset(options={"instance": [0, 1, 0, 2], "predictions": [4, 4, 4, 4]})
+    assert env.model().predictions.tolist() == [4, 4, 4, 4]
+
+
+# ------------------------------------------------------------------ trace files
+
+
+TRACE_DIR = Path(__file__).parent / "data"
+
+
+def test_load_trace_reads_one_id_per_line_and_renames_pages():
+    pages = load_trace(TRACE_DIR / "small_trace.txt")
+    # 0x7f00 0x7f40 0x7f00 0x8000 0x7f40 0x7f80 0x7f00 0x8000 ... renamed in first-seen order
+    assert pages[:8].tolist() == [0, 1, 0, 2, 1, 3, 0, 2]
+    assert pages.dtype == np.int64 and len(pages) == 40 and pages.max() == 5
+
+
+def test_load_trace_reads_a_csv_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("time,page,size\n1,a,3\n2,b,3\n3,a,4\n4,c,1\n")
+    assert load_trace(path, "page").tolist() == [0, 1, 0, 2]
+    assert load_trace(path, "size").tolist() == [0, 0, 1, 2]
+    headerless = tmp_path / "h.csv"
+    headerless.write_text("1,x\n2,y\n3,x\n")
+    assert load_trace(headerless, 1).tolist() == [0, 1, 0]
+    one = tmp_path / "one.csv"
+    one.write_text("5\n6\n5\n")
+    assert load_trace(one).tolist() == [0, 1, 0]
+    with pytest.raises(ValueError, match="trace_column"):
+        load_trace(path)  # three columns: which one?
+    with pytest.raises(ValueError, match="trace_column"):
+        load_trace(path, "pages")
+    with pytest.raises(ValueError, match="trace_column"):
+        load_trace(headerless, 2)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# only a comment\n\n")
+    with pytest.raises(ValueError, match="trace"):
+        load_trace(empty)
+
+
+def test_trace_argument_replays_the_file_every_episode():
+    path = TRACE_DIR / "small_trace.txt"
+    pages = load_trace(path)
+    env = PagingEnv(k=3, trace=path, prediction="phase", noise=0.2)
+    assert env.n_pages == 6  # None: the trace's page count
+    for seed in (0, 1):
+        env.reset(seed=seed)
+        assert np.array_equal(env.model().requests, pages)
+        assert env.model().opt_faults == belady(pages, 3).faults
+    bits = env.model().predicted_bits
+    env.reset(seed=5)
+    assert not np.array_equal(env.model().predicted_bits, bits)  # noise drawn per seed
+    m = play("lru", k=3, trace=str(path))
+    assert m["horizon"] == 40 and m["opt_faults"] == belady(pages, 3).faults
+    with pytest.raises(ValueError, match="n_pages"):
+        PagingEnv(k=3, trace=path, n_pages=5)  # fewer pages than the trace
+    # the same trace through options={"instance": ...} gives the same episode
+    same = play("lru", k=3, n_pages=6, options={"instance": pages})
+    assert same == m
+
+
+def test_trace_env_pickles_and_runs_through_gym_make(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(["a", "b", "c", "a", "d", "b", "a"] * 5))
+    env = gym.make("Paging-v0", k=2, trace=str(path))
+    env.reset(seed=0)
+    clone = pickle.loads(pickle.dumps(env.unwrapped))
+    assert np.array_equal(clone.model().requests, env.unwrapped.model().requests)
+
+
+def test_trace_with_fixed_predictions_needs_no_instance():
+    path = TRACE_DIR / "small_trace.txt"
+    env = PagingEnv(k=3, trace=path)
+    bits = np.zeros(40, dtype=np.int8)
+    env.reset(seed=0, options={"predictions": bits})
+    assert np.array_equal(env.model().predictions, bits)
+    with pytest.raises(ValueError, match=r"options\['predictions'\] must be 40"):
+        env.reset(seed=0, options={"predictions": bits[:5]})

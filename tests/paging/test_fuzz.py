@@ -18,7 +18,7 @@ def instances(draw):
     k = draw(st.integers(1, 5))
     n_pages = draw(st.integers(k + 1, k + 6))
     seq = draw(st.lists(st.integers(0, n_pages - 1), min_size=1, max_size=40))
-    prediction = draw(st.sampled_from(["discard", "phase"]))
+    prediction = draw(st.sampled_from(["discard", "phase", "next_arrival"]))
     return k, n_pages, seq, prediction
 
 
@@ -48,5 +48,7 @@ def test_cache_invariants_hold_after_every_step(instance, data):
         served = seq[t: info["t"]]  # this fault and the hits served with it
         assert set(served) <= set(pages.tolist())
         assert env.observation_space.contains(obs)
+        # the history is exactly the past: requests 0..t (t = the last request at the end)
+        assert info["history"].requests.tolist() == seq[: min(info["t"], len(seq) - 1) + 1]
     assert steps == info["metrics"]["faults"] >= info["metrics"]["opt_faults"]
     assert info["t"] == len(seq)

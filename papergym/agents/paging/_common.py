@@ -1,8 +1,9 @@
 """What every paging agent shares: fill a free slot while there is one, else evict.
 
 All agents read the env's documented ``info`` keys (``pages``, ``load_time``,
-``last_use``, ``bits``, ``t``, ``phase_start``, ``action_mask``): everything there is
-information an online algorithm has at the current fault.
+``last_use``, ``bits`` or ``predicted_next``, ``t``, ``phase_start``, ``history``,
+``action_mask``): everything there is information an online algorithm has at the current
+fault.  Bits: 1 means "safe to evict" in both of the paper's modes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def marked(info) -> np.ndarray:
     """Cached pages requested in the current phase (Marker's marks): the k-distinct-pages
     phase partition is computable online, and ``info["phase_start"]`` is its latest start."""
     return info["last_use"] >= info["phase_start"]
+
+
+def harmonic(n: int) -> float:
+    """``H_n = 1 + 1/2 + ... + 1/n``."""
+    return float(sum(1.0 / i for i in range(1, n + 1)))
 
 
 def prediction_is(kind: str):

@@ -26,10 +26,7 @@ class BeladyAgent(PagingAgent):
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):
-        super().reset(observation, info, env_model=env_model, seed=seed)
-        if env_model is None:
-            raise ValueError("belady needs env_model (the request sequence): run it through "
-                             "papergym.run, which hands the model to requires_model agents")
+        super().reset(observation, info, env_model=env_model, seed=seed)  # refuses a None model
         self._next = next_use(env_model.requests)
 
     def evict(self, observation, info):

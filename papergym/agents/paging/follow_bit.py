@@ -23,12 +23,12 @@ class FollowDiscardBitAgent(PagingAgent):
 
 class FollowPhaseBitAgent(PagingAgent):
     """Evict the first slot whose page is predicted not to be requested in the next phase
-    (bit 0); if none, slot 0.  The foil of the phase algorithm: no marking, so it can
-    evict pages requested in the current phase, and no randomization."""
+    (bit 1, "safe to evict"); if none, slot 0.  The foil of the phase algorithm: no
+    marking, so it can evict pages requested in the current phase, and no randomization."""
 
     name = "follow-phase-bit"
     paper = PAPER
 
     def evict(self, observation, info):
-        leaving = np.flatnonzero(info["bits"] == 0)
+        leaving = np.flatnonzero(info["bits"] == 1)
         return int(leaving[0]) if len(leaving) else 0

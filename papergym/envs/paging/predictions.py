@@ -1,18 +1,26 @@
-"""The paper's two kinds of one-bit predictions, and how Paging-v0 corrupts them.
+"""The predictions of Paging-v0: the paper's two kinds of one-bit predictions, next-arrival
+predictions (beyond the paper), and how the env corrupts them.
 
-Definitions (Antoniadis, Boyar, Eliáš, Favrholdt, Hoeksma, Larsen, Polak, Simon,
-"Paging with Succinct Predictions", ICML 2023, arXiv 2210.02775):
+One polarity for both bit kinds: **1 means "safe to evict"** (see ``docs/paging.md``).
 
-* **discard** bit of request ``t``: 1 ("safe to evict") when the fixed optimal offline
-  algorithm, here Belady's FitF (:func:`papergym.envs.paging.belady.belady`), evicts page
-  ``seq[t]`` before its next request, or the page is never requested again; else 0.
-* **phase** bit of request ``t``: the sequence is cut into phases as Marker's analysis
-  does (a phase is a maximal run holding ``k`` distinct pages; the request of the
-  ``(k+1)``-th distinct page opens the next phase); the bit is 1 when page ``seq[t]`` is
-  requested in the phase after the one containing ``t``, else 0 (0 in the last phase).
+* **discard** bit of request ``t`` (the paper's discard predictions): 1 when the fixed
+  optimal offline algorithm, here Belady's FitF
+  (:func:`papergym.envs.paging.belady.belady`), evicts page ``seq[t]`` before its next
+  request, or the page is never requested again; else 0.
+* **phase** bit of request ``t`` (the paper's phase predictions): the sequence is cut
+  into Marker's k-phases (a phase is a maximal run holding ``k`` distinct pages; the
+  request of the ``(k+1)``-th distinct page opens the next phase); the bit is 1 when page
+  ``seq[t]`` is *not* requested in the phase after the one containing ``t`` (1 in the
+  last phase), else 0.
+* **next_arrival** prediction of request ``t`` (Lykouris & Vassilvitskii's predictor,
+  not in the paper): the index of the next request of page ``seq[t]``, or ``T`` when
+  there is none.
 
-Errors, as the paper counts them: ``eta0`` = requests whose *predicted* bit is 0 while the
-true bit is 1; ``eta1`` = predicted 1, true 0.  ``prediction_error = eta0 + eta1``.
+Errors of bits: ``eta0`` = requests predicted 0 ("keep") whose true bit is 1 (truly
+evictable); ``eta1`` = predicted 1 ("safe to evict") whose true bit is 0 (truly needed).
+``prediction_error = eta0 + eta1``.  Errors of next-arrival predictions: the number of
+wrong predictions and ``eta_l1``, the sum of absolute differences (Lykouris &
+Vassilvitskii's error).
 """
 
 from __future__ import annotations
@@ -21,11 +29,13 @@ import numpy as np
 
 from papergym.envs.paging.belady import next_use
 
-__all__ = ["phase_partition", "phase_bits", "corrupt", "prediction_errors", "ADVERSARIAL_TARGET"]
+__all__ = ["phase_partition", "phase_bits", "next_arrivals", "corrupt", "corrupt_arrivals",
+           "prediction_errors", "arrival_errors", "ADVERSARIAL_TARGET"]
 
-#: In adversarial mode the budget of flips goes to true bits of this value, the error type
-#: that makes an evictable page look like a keeper (discard: 1 -> 0, phase: 0 -> 1).
-ADVERSARIAL_TARGET = {"discard": 1, "phase": 0}
+#: In adversarial mode the budget of flips goes to true bits of this value: a truly
+#: evictable page is shown as one to keep (1 -> 0), the error type that costs the paper's
+#: algorithms most (the eta0 term of both bounds).  The same for both bit kinds.
+ADVERSARIAL_TARGET = 1
 
 
 def phase_partition(seq: np.ndarray, k: int) -> np.ndarray:
@@ -46,29 +56,37 @@ def phase_partition(seq: np.ndarray, k: int) -> np.ndarray:
 
 
 def phase_bits(seq: np.ndarray, k: int, phase: np.ndarray | None = None) -> np.ndarray:
-    """True phase bits: 1 iff the requested page recurs in the next phase.
+    """True phase bits: 1 ("safe to evict") iff the requested page is *not* requested in
+    the next phase.
 
-    One backward pass: if the next request of the page lies in the same phase, the answer
-    is that request's; if it lies in the next phase, 1; otherwise 0.
+    One backward pass computes "requested in the next phase": if the next request of the
+    page lies in the same phase, the answer is that request's; if it lies in the next
+    phase, yes; otherwise no.  The bit is its negation.
     """
     seq = np.asarray(seq, dtype=np.int64)
     T = len(seq)
     phase = phase_partition(seq, k) if phase is None else phase
     nxt = next_use(seq)
-    bits = np.zeros(T, dtype=np.int8)
+    returns = np.zeros(T, dtype=np.int8)
     ph, nx = phase.tolist(), nxt.tolist()
     for t in range(T - 1, -1, -1):
         n = nx[t]
         if n < T:
             if ph[n] == ph[t]:
-                bits[t] = bits[n]
+                returns[t] = returns[n]
             elif ph[n] == ph[t] + 1:
-                bits[t] = 1
-    return bits
+                returns[t] = 1
+    return (1 - returns).astype(np.int8)
+
+
+def next_arrivals(nxt: np.ndarray) -> np.ndarray:
+    """True next-arrival times from :func:`next_use`: the next request's index, ``T`` if none."""
+    nxt = np.asarray(nxt, dtype=np.int64)
+    return np.minimum(nxt, len(nxt))
 
 
 def corrupt(true_bits: np.ndarray, rng: np.random.Generator, *, noise0: float, noise1: float,
-            mode: str = "random", budget: int = 0, prediction: str = "discard",
+            mode: str = "random", budget: int = 0,
             nxt: np.ndarray | None = None) -> np.ndarray:
     """Predicted bits from true bits.
 
@@ -77,32 +95,75 @@ def corrupt(true_bits: np.ndarray, rng: np.random.Generator, *, noise0: float, n
     ``rng``, in request order).
 
     ``mode="adversarial"``: exactly ``min(budget, #candidates)`` flips, no randomness.
-    The candidates are the requests whose true bit is ``ADVERSARIAL_TARGET[prediction]``
-    (discard: true 1 shown as 0; phase: true 0 shown as 1), i.e. the flips hide evictable
-    pages, the error type the paper's bounds charge most.  Among them, the requests whose
-    page is next requested furthest in the future are flipped first (never-again requests
-    rank furthest, the latest of them first; see ``next_use``): those pages would clog
-    the cache longest.
+    The candidates are the requests whose true bit is 1 (truly safe to evict), shown as 0
+    ("keep"): the flips hide evictable pages, the error type (eta0) the paper's bounds
+    charge most.  Among them, the requests whose page is next requested furthest in the
+    future are flipped first (never-again requests rank furthest, the latest of them
+    first; see ``next_use``): those pages would clog the cache longest.
     """
     true_bits = np.asarray(true_bits, dtype=np.int8)
     if mode == "random":
         u = rng.random(len(true_bits))
         flip = u < np.where(true_bits == 1, noise1, noise0)
         return (true_bits ^ flip).astype(np.int8)
-    target = ADVERSARIAL_TARGET[prediction]
-    candidates = np.flatnonzero(true_bits == target)
     if nxt is None:
         raise ValueError("nxt (next-use times) is needed for adversarial corruption")
-    order = candidates[np.lexsort((candidates, -nxt[candidates]))]
     out = true_bits.copy()
-    out[order[: max(0, int(budget))]] ^= 1
+    out[_furthest_first(np.flatnonzero(true_bits == ADVERSARIAL_TARGET), nxt)[
+        : max(0, int(budget))]] ^= 1
+    return out
+
+
+def _furthest_first(candidates: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+    """``candidates`` ordered by next use, furthest first (next-use times are unique)."""
+    return candidates[np.lexsort((candidates, -nxt[candidates]))]
+
+
+def corrupt_arrivals(true_next: np.ndarray, rng: np.random.Generator, *, noise: float,
+                     mode: str = "random", budget: int = 0,
+                     nxt: np.ndarray | None = None) -> np.ndarray:
+    """Predicted next-arrival times from true ones (``true_next[t]`` in ``[t+1, T]``).
+
+    ``mode="random"``: each prediction is wrong independently with probability ``noise``:
+    it is replaced by a time drawn uniformly from the *other* possible values in
+    ``[t+1, T]`` (``T`` = never again); the last request's prediction (only ``T`` is
+    possible) is never wrong.  One uniform draw per request for the decision and one per
+    request for the value, from ``rng``.
+
+    ``mode="adversarial"``: exactly ``min(budget, T)`` wrong predictions, no randomness:
+    the requests whose page is next requested furthest in the future are predicted to
+    return at once (``t+1``), hiding the pages an optimal algorithm would evict first.
+    """
+    true_next = np.asarray(true_next, dtype=np.int64)
+    T = len(true_next)
+    t = np.arange(T, dtype=np.int64)
+    out = true_next.copy()
+    if mode == "random":
+        wrong = rng.random(T) < noise
+        span = T - t - 1  # number of other values in [t+1, T]
+        value = t + 1 + np.floor(rng.random(T) * span).astype(np.int64)
+        value += value >= true_next  # skip the true value
+        wrong &= span > 0
+        out[wrong] = value[wrong]
+        return out
+    if nxt is None:
+        raise ValueError("nxt (next-use times) is needed for adversarial corruption")
+    candidates = np.flatnonzero(true_next > t + 1)
+    chosen = _furthest_first(candidates, nxt)[: max(0, int(budget))]
+    out[chosen] = chosen + 1
     return out
 
 
 def prediction_errors(true_bits: np.ndarray, predicted: np.ndarray) -> tuple[int, int]:
-    """``(eta0, eta1)``: wrong 0-predictions and wrong 1-predictions."""
+    """``(eta0, eta1)``: predicted 0 but truly 1, and predicted 1 but truly 0."""
     true_bits = np.asarray(true_bits)
     predicted = np.asarray(predicted)
     eta0 = int(np.count_nonzero((predicted == 0) & (true_bits == 1)))
     eta1 = int(np.count_nonzero((predicted == 1) & (true_bits == 0)))
     return eta0, eta1
+
+
+def arrival_errors(true_next: np.ndarray, predicted: np.ndarray) -> tuple[int, int]:
+    """``(wrong, eta_l1)``: wrong next-arrival predictions, and the sum of absolute errors."""
+    diff = np.abs(np.asarray(predicted, dtype=np.int64) - np.asarray(true_next, dtype=np.int64))
+    return int(np.count_nonzero(diff)), int(diff.sum())
