@@ -182,8 +182,11 @@ def test_explicit_agents_and_seeds_override_an_experiment_s_per_env_ones(tmp_pat
 def test_quick_shortens_only_what_the_kwargs_leave_unset():
     (cell,) = plan([{"id": "Paging-v0", "kwargs": {"horizon": 500}}], ["lru"], 1, quick=True)[0]
     assert cell.env_kwargs["horizon"] == 500
-    cells, _ = plan(["Paging-v0"], ["lru"], 1, quick=True)  # its two leaderboard configs
-    assert [c.env_kwargs["horizon"] for c in cells] == [200, 200]  # Paging's quick_kwargs
+    cells, _ = plan(["Paging-v0"], ["lru"], 1, quick=True)  # one cell per leaderboard config
+    from papergym.envs.paging import PagingEnv
+
+    assert [c.env_kwargs["horizon"] for c in cells] == \
+        [PagingEnv.quick_kwargs["horizon"]] * len(PagingEnv.leaderboard_configs)
 
 
 def test_an_agent_named_twice_is_planned_once():
