@@ -361,10 +361,16 @@ def test_render_rgb_array():
     assert frame.shape == (96, 96, 3) and frame.dtype == np.uint8
 
 
-def test_sb3_ppo_trains_through_sb3_wrap_and_ranks_through_the_adapter(tmp_path):
-    from papergym.agents.coding.ppo import train_ppo
+def test_sb3_ppo_preset_trains_through_papergym_train_and_ranks_through_the_adapter(tmp_path):
+    import runpy
+    from pathlib import Path
 
-    path = train_ppo(SMALL, total_timesteps=256, seed=0, path=tmp_path / "ppo.zip")
+    script = runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" / "coding" /
+                                "train_ppo.py"))
+    preset = script["load_preset"](script["PRESET"])
+    assert (preset.env, preset.algo, preset.n_steps) == (SMALL, "PPO", 256)
+    path = script["main"](["--steps", "256", "--save-dir", str(tmp_path), "--eval-seeds", "0",
+                           "--wandb-mode", "disabled"])
     res = papergym.run(SMALL, f"sb3:{path}", seeds=2)
     assert all(np.isfinite(r.metrics["mcg_payoff"]) for r in res)
 

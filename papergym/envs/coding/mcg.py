@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from types import MappingProxyType
 from typing import Any
 
@@ -230,12 +231,16 @@ class MarkovCodingGameEnv(PaperEnv):
                                    (1.0 - self.slip - self.slip / 3.0), axis=1)
         self._update_slip = self.slip if self.receiver_sees == "move" else None
         self._cum_prior = np.cumsum(self.prior)
-        self._terminal = self.mdp.terminal
-        self._rewards_of_cell = np.array(
-            [self.mdp.goal_reward if self.mdp.cell(c) == "G" else
-             self.mdp.trap_reward if self.mdp.cell(c) == "T" else self.mdp.step_reward
-             for c in range(self.mdp.n_states)])
-        self._open = np.array([self.mdp.cell(c) != "#" for c in range(self.mdp.n_states)])
+        # the step's lookups as Python lists: scalar reads of numpy arrays cost more
+        self._cum_move_rows = [row.tolist() for row in self._cum_move]
+        self._terminal = self.mdp.terminal.tolist()
+        self._rewards_of_cell = [
+            self.mdp.goal_reward if self.mdp.cell(c) == "G" else
+            self.mdp.trap_reward if self.mdp.cell(c) == "T" else self.mdp.step_reward
+            for c in range(self.mdp.n_states)]
+        self._next_state = [[self._destination(s, move) for move in range(4)]
+                            for s in range(self.mdp.n_states)]
+        self._regret_rows = self._regret.tolist()
         self._state, self._message, self._code, self._t = self.mdp.start, 0, 0, 0
         self._belief: Belief | None = None
         self._return = 0.0
@@ -322,34 +327,44 @@ class MarkovCodingGameEnv(PaperEnv):
     def step(self, action):
         if self._done:
             raise ResetNeeded("the episode is over (or never started): call reset()")
-        if isinstance(action, (bool, np.bool_)) or not self.action_space.contains(action):
+        if type(action) is int or isinstance(action, np.integer):  # the fast path
+            a = int(action)
+            if not 0 <= a < 4:
+                raise InvalidAction(f"action must be an int in [0, 4), got {action!r}")
+        elif isinstance(action, (bool, np.bool_)) or not self.action_space.contains(action):
             raise InvalidAction(f"action must be an int in [0, 4), got {action!r}")
-        a = int(action)
+        else:  # a 0-d integer array
+            a = int(action)
         state = self._state
-        regret = float(self._regret[state, a])
-        move = int(np.searchsorted(self._cum_move[a], self.np_random.random(), side="right"))
-        move = min(move, 3)
+        regret = self._regret_rows[state][a]
+        move = min(bisect_right(self._cum_move_rows[a], self._np_random.random()), 3)
         if self.protocol is not None:
             seen = a if self._update_slip is None else move
-            self._belief = self.protocol.update(self._belief, state, seen,
-                                                slip=self._update_slip)
-        r, c = divmod(state, self.mdp.cols)
-        rr, cc = r + MOVES[move][0], c + MOVES[move][1]
-        if 0 <= rr < self.mdp.rows and 0 <= cc < self.mdp.cols and \
-                self._open[rr * self.mdp.cols + cc]:
-            self._state = int(rr * self.mdp.cols + cc)
-        reward = float(self._rewards_of_cell[self._state])
+            belief = self._belief = self.protocol.update(self._belief, state, seen,
+                                                         slip=self._update_slip)
+            h = belief.entropy()
+        else:
+            h = self._h_x
+        self._state = new = self._next_state[state][move]
+        reward = self._rewards_of_cell[new]
         self._t += 1
         self._return += reward
-        terminated = bool(self._terminal[self._state])
+        terminated = self._terminal[new]
         truncated = not terminated and self._t >= self.max_steps
         self._done = terminated or truncated
-        info = self.current_info()
-        info["move"] = move
-        info["regret"] = regret
+        info = {"state": new, "belief_entropy": h, "move": move, "regret": regret}
         if terminated or truncated:
             info["metrics"] = self._metrics()
         return self._obs(), reward, terminated, truncated, info
+
+    def _destination(self, state: int, move: int) -> int:
+        """The cell a move from ``state`` lands in (walls and obstacles: stay)."""
+        r, c = divmod(state, self.mdp.cols)
+        rr, cc = r + int(MOVES[move][0]), c + int(MOVES[move][1])
+        if 0 <= rr < self.mdp.rows and 0 <= cc < self.mdp.cols and \
+                self.mdp.cell(rr * self.mdp.cols + cc) != "#":
+            return rr * self.mdp.cols + cc
+        return state
 
     def model(self) -> MappingProxyType:
         """The protocol-free MDP (read-only): transitions[s, a, s'], rewards[s, a],

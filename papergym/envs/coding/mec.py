@@ -21,7 +21,8 @@ import numpy as np
 __all__ = [
     "entropy", "binary_entropy", "mutual_information", "joint_entropy", "check_marginal",
     "greedy_mec", "greedy_mec_sparse", "greedy_core", "greedy_core_numpy", "greedy_core_numba",
-    "numba_available", "zero_seeking_mec", "independent_coupling",
+    "numba_available", "zero_seeking_mec", "independent_coupling", "accumulate_rows",
+    "bayes_update", "row_of",
 ]
 
 TOL = 1e-9
@@ -97,10 +98,17 @@ def greedy_mec_sparse(*marginals) -> tuple[np.ndarray, np.ndarray]:
 def greedy_core(ps) -> tuple[np.ndarray, np.ndarray]:
     """:func:`greedy_mec_sparse` without the input checks (the hot path of the coding game):
     the numba kernel when numba is installed, else :func:`greedy_core_numpy`."""
-    kernel = _numba_kernel()
-    if kernel is None:
+    kernels = _KERNELS[0] if _KERNELS else _numba()
+    if kernels is None or _KERNELS[1]:
         return greedy_core_numpy(ps)
-    return _run_kernel(kernel, ps)
+    if len(ps) == 2:
+        p, q = ps
+        if type(p) is not np.ndarray or p.dtype != np.float64:
+            p = np.asarray(p, dtype=np.float64)
+        if type(q) is not np.ndarray or q.dtype != np.float64:
+            q = np.asarray(q, dtype=np.float64)
+        return kernels.greedy_pair(p, q)
+    return _run_kernel(kernels.greedy_kernel, ps)
 
 
 def greedy_core_numpy(ps) -> tuple[np.ndarray, np.ndarray]:
@@ -141,16 +149,50 @@ def greedy_core_numpy(ps) -> tuple[np.ndarray, np.ndarray]:
 def greedy_core_numba(ps) -> tuple[np.ndarray, np.ndarray]:
     """The numba-compiled greedy (same cells and masses as :func:`greedy_core_numpy`);
     ``ImportError`` without numba."""
-    kernel = _numba_kernel(force=True)
-    if kernel is None:
+    kernels = _numba(force=True)
+    if kernels is None:
         raise ImportError("numba is not installed: pip install 'papergym[coding]'")
-    return _run_kernel(kernel, ps)
+    return _run_kernel(kernels.greedy_kernel, ps)
 
 
 def numba_available() -> bool:
     """Whether :func:`greedy_core` runs compiled (numba importable and not disabled by the
-    environment variable ``PAPERGYM_NO_NUMBA=1``)."""
-    return _numba_kernel() is not None
+    environment variable ``PAPERGYM_NO_NUMBA=1``, read once)."""
+    return _numba() is not None
+
+
+def accumulate_rows(cells: np.ndarray, masses: np.ndarray, n_rows: int,
+                    weights: np.ndarray) -> np.ndarray:
+    """acc[i] = sum over the cells (i, a) of mass * weights[a], summed in cell order: the
+    receiver's Bayes update on a coupling (compiled where numba is; the same numbers
+    either way)."""
+    kernels = _numba()
+    if kernels is None:
+        return np.bincount(cells[:, 0], weights=masses * weights[cells[:, 1]],
+                           minlength=n_rows).astype(float)
+    return kernels.accumulate_rows(cells, masses, n_rows, weights)
+
+
+def bayes_update(codes: np.ndarray, cells: np.ndarray, masses: np.ndarray,
+                 weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of :func:`accumulate_rows` (one per entry of ``codes``) that stay positive:
+    ``(codes[kept], masses of the kept rows)``, unnormalised."""
+    kernels = _numba()
+    if kernels is None:
+        acc = accumulate_rows(cells, masses, codes.size, weights)
+        kept = np.flatnonzero(acc > 0)
+        return codes[kept], acc[kept]
+    return kernels.bayes_update(codes, cells, masses, weights)
+
+
+def row_of(cells: np.ndarray, masses: np.ndarray, row: int, n_cols: int) -> np.ndarray:
+    """out[a] = sum over the cells (row, a) of mass, in cell order: one row of a sparse
+    coupling (the sender's action distribution before normalising)."""
+    kernels = _numba()
+    if kernels is None:
+        mine = cells[:, 0] == row
+        return np.bincount(cells[mine, 1], weights=masses[mine], minlength=n_cols).astype(float)
+    return kernels.row_of(cells, masses, row, n_cols)
 
 
 def _run_kernel(kernel, ps):
@@ -161,20 +203,20 @@ def _run_kernel(kernel, ps):
     return cells[:n], masses[:n]
 
 
-_KERNEL: list = []  # [kernel or None], filled on first use
+_KERNELS: list = []  # [module or None, disabled by the environment], filled on first use
 
 
-def _numba_kernel(force: bool = False):
-    if not _KERNEL:
+def _numba(force: bool = False):
+    if not _KERNELS:
         try:
-            from papergym.envs.coding._mec_numba import greedy_kernel
+            from papergym.envs.coding import _mec_numba
         except ImportError:
-            _KERNEL.append(None)
-        else:
-            _KERNEL.append(greedy_kernel)
-    if not force and os.environ.get("PAPERGYM_NO_NUMBA", "") not in ("", "0"):
+            _mec_numba = None
+        _KERNELS.extend([_mec_numba,
+                         os.environ.get("PAPERGYM_NO_NUMBA", "") not in ("", "0")])
+    if _KERNELS[1] and not force:
         return None
-    return _KERNEL[0]
+    return _KERNELS[0]
 
 
 def greedy_mec(*marginals) -> np.ndarray:

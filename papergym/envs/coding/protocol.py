@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +35,14 @@ from papergym.envs.coding.ebim import (
     uniform_quantizer,
 )
 from papergym.envs.coding.grid import soft_q_policy
-from papergym.envs.coding.mec import check_marginal, entropy, greedy_core, mutual_information
+from papergym.envs.coding.mec import (
+    bayes_update,
+    check_marginal,
+    entropy,
+    greedy_core,
+    mutual_information,
+    row_of,
+)
 
 __all__ = ["CodingProtocol", "Belief", "build_protocol", "message_prior", "ENCODERS",
            "MEMORY_LIMIT_BYTES", "memory_estimate"]
@@ -91,25 +97,39 @@ def message_prior(prior: str | Any, message_size: int) -> np.ndarray:
     return p
 
 
-@dataclass(frozen=True, eq=False)
 class Belief:
     """The receiver's belief over codes: the codes with positive mass (sorted) and their
-    masses.  Read-only: updates make a new one."""
+    masses (read-only arrays; updates make a new belief)."""
 
-    codes: np.ndarray
-    probs: np.ndarray
+    __slots__ = ("codes", "probs", "_entropy")
 
-    def __post_init__(self):
-        for array in (self.codes, self.probs):
-            array.setflags(write=False)
+    def __init__(self, codes: np.ndarray, probs: np.ndarray):
+        codes.flags.writeable = False
+        probs.flags.writeable = False
+        self.codes, self.probs, self._entropy = codes, probs, None
 
     def entropy(self) -> float:
-        return entropy(self.probs)
+        """H(b) in bits (computed once)."""
+        if self._entropy is None:  # every mass is > 0
+            self._entropy = 0.0 if self.probs.size == 1 else \
+                max(-float(np.dot(self.probs, np.log2(self.probs))), 0.0)
+        return self._entropy
+
+    def __getstate__(self):
+        return (self.codes, self.probs)
+
+    def __setstate__(self, state):
+        self.codes, self.probs, self._entropy = state[0], state[1], None
+
+    def __repr__(self) -> str:
+        return f"Belief(codes={self.codes!r}, probs={self.probs!r})"
 
 
 def _slip_matrix(slip: float) -> np.ndarray:
     """P(move | intended action): 1 - slip on the diagonal, slip / 3 elsewhere."""
     return np.full((4, 4), slip / 3.0) + np.eye(4) * (1.0 - slip - slip / 3.0)
+
+
 
 
 class CodingProtocol:
@@ -161,6 +181,9 @@ class CodingProtocol:
             self._n_codes = n_codes
             self.code_prior = np.bincount(self.labels, weights=self.prior, minlength=n_codes)
             self.information = self.rate = entropy(self.code_prior)
+            with np.errstate(invalid="ignore", divide="ignore"):  # p(x | labels[x])
+                self._cond_of_label = np.where(self.prior > 0, self.prior /
+                                               self.code_prior[self.labels], 0.0)
             ceiling = np.zeros(n_codes)
             np.maximum.at(ceiling, self.labels, self.prior)
             self.decoding_ceiling = float(ceiling.sum())
@@ -186,6 +209,9 @@ class CodingProtocol:
         return cls(policy=policy, spec=spec, labels=labels, prior=prior)
 
     def _clear_caches(self) -> None:
+        n_actions = self.policy.shape[1]
+        self._action_weights = [np.ascontiguousarray(row[:n_actions])
+                                for row in np.eye(max(n_actions, 1))]
         self._initial: Belief | None = None
         self._last_couple: tuple | None = None
         self._last_update: tuple | None = None
@@ -267,9 +293,7 @@ class CodingProtocol:
         if pos >= belief.codes.size or belief.codes[pos] != code:
             # the code was ruled out (only when the sender left the protocol): follow pi
             return np.asarray(self.policy[state], dtype=float)
-        row = np.zeros(self.policy.shape[1])
-        mine = cells[:, 0] == pos
-        np.add.at(row, cells[mine, 1], masses[mine])
+        row = row_of(cells, masses, int(pos), self.policy.shape[1])
         return row / row.sum()
 
     def update(self, belief: Belief, state: int, action: int, coupling=None,
@@ -285,26 +309,16 @@ class CodingProtocol:
         if last is not None and last[0] is belief and last[1:4] == (state, action, slip):
             return last[4]
         cells, masses = coupling if coupling is not None else self.couple(belief, state)
+        n_actions = self.policy.shape[1]
         if slip is None:
-            hit = cells[:, 1] == action
-            if not hit.any():
-                return belief
-            pos, mass = cells[hit, 0], masses[hit]
+            weights = self._action_weights[action] if 0 <= action < n_actions else \
+                np.zeros(n_actions)
         else:
-            weight = _slip_matrix(slip)[cells[:, 1], action]
-            mass = np.bincount(cells[:, 0], weights=masses * weight,
-                               minlength=belief.codes.size)
-            pos = np.flatnonzero(mass > 0)
-            mass = mass[pos]
-            if pos.size == 0:
-                return belief
-        if pos.size > 1 and np.any(pos[1:] < pos[:-1]):
-            order = np.argsort(pos, kind="stable")
-            pos, mass = pos[order], mass[order]
-        if pos.size > 1 and np.any(pos[1:] == pos[:-1]):
-            uniq, start = np.unique(pos, return_index=True)
-            mass, pos = np.add.reduceat(mass, start), uniq
-        new = Belief(belief.codes[pos], mass / mass.sum())
+            weights = np.ascontiguousarray(_slip_matrix(slip)[:, action])
+        codes, mass = bayes_update(belief.codes, cells, masses, weights)
+        if codes.size == 0:
+            return belief
+        new = Belief(codes, mass / mass.sum())
         self._last_update = (belief, state, action, slip, new)
         return new
 
@@ -314,9 +328,7 @@ class CodingProtocol:
         if self.deterministic:
             b = np.zeros(self._n_codes)
             b[belief.codes] = belief.probs
-            with np.errstate(invalid="ignore", divide="ignore"):
-                post = np.where(self.prior > 0, b[self.labels] * self.prior /
-                                self.code_prior[self.labels], 0.0)
+            post = b[self.labels] * self._cond_of_label
         else:
             post = self._cond[:, belief.codes] @ belief.probs
         return post / post.sum()
