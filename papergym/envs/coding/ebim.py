@@ -340,7 +340,8 @@ def ebim_best_of_chains(p_x, rate: float, chains=CHAINS) -> tuple[np.ndarray, fl
 
 
 def uniform_quantizer(p_x, rate: float) -> tuple[np.ndarray, float]:
-    """The conventional-compression baseline of the paper (its uniform quantiser).
+    """The conventional-compression baseline of the paper (its uniform quantiser; our
+    reading: docs/coding.md).
 
     Split the message indices 0..n-1 into K contiguous bins of (nearly) equal size and
     send the bin; of the K with H(T) <= ``rate``, the one with the largest H(T) (not

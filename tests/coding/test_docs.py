@@ -1,0 +1,28 @@
+"""The coding docs page's Python examples run (``docs/coding.md``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = (REPO / "docs" / "coding.md").read_text()
+BLOCKS = re.findall(r"```python\n(.*?)```", PAGE, flags=re.S)
+
+
+def test_page_has_examples_and_its_figure():
+    assert len(BLOCKS) >= 2
+    assert (REPO / "docs" / "coding" / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_docs_example_runs(index, tmp_path):
+    out = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr[-2000:]
