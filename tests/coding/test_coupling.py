@@ -223,3 +223,31 @@ def test_marginal_sum_tolerance_is_1e_9():
 def test_one_marginal_is_refused():
     with pytest.raises(ValueError, match="marginals"):
         greedy_mec([1.0])
+
+
+def test_games_play_the_same_with_and_without_numba():
+    # the whole game (couplings, Bayes updates, the sender's rows) under the numpy fallback,
+    # in a fresh process, against this process's numba run: the same episodes to the bit
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import papergym
+    from papergym.envs.coding.mec import numba_available
+
+    code = ("import json, papergym; r = papergym.run('MarkovCodingGame-v0', 'mecb', "
+            "seeds=range(5), compression=2.0, beta=0.05, prior='geometric'); "
+            "print(json.dumps([x.metrics for x in r]))")
+    repo = str(Path(__file__).resolve().parents[2])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PAPERGYM_NO_NUMBA": "1",
+                                          "PYTHONPATH": repo})
+    fallback = json.loads(out.stdout.strip().splitlines()[-1])
+    here = [r.metrics for r in papergym.run("MarkovCodingGame-v0", "mecb", seeds=range(5),
+                                            compression=2.0, beta=0.05, prior="geometric")]
+    assert numba_available()
+    for a, b in zip(here, fallback):
+        assert {k: v for k, v in a.items() if k != "wall_time"} == \
+            {k: v for k, v in b.items() if k != "wall_time"}
