@@ -26,3 +26,14 @@ def test_docs_example_runs(index, tmp_path):
                          capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_experiment_files_load():
+    from papergym.leaderboard.cells import plan_cells
+    from papergym.leaderboard.experiment import load_experiment
+
+    experiment = load_experiment(REPO / "experiments" / "coding" / "compression.yaml")
+    cells = plan_cells(experiment.entries, seeds=experiment.seeds)
+    pairs = {(c.agent, c.env_kwargs.get("protocol", "mecb")) for c in cells}
+    assert ("mecb", "mecb") in pairs and ("uniform-quantizer", "uniform") in pairs
+    assert ("mecb", "uniform") not in pairs and ("uniform-quantizer", "mecb") not in pairs

@@ -6,7 +6,8 @@ Ebrahimi et al. NeurIPS 2024), ``uniform-quantizer`` (the same sender with the p
 uniform-quantiser baseline), ``message-only``, ``max-ent`` and ``return-max``.  Receivers
 (the ``"receiver"`` role of ``MarkovCodingGameParallel-v0`` only): ``protocol-receiver``
 and ``prior-receiver``.  Each class says its role in its ``role`` attribute.  SB3 PPO:
-``papergym train --experiment experiments/coding/ppo.yaml``.  The math (couplings, EBIM,
+``python scripts/coding/train_ppo.py`` (preset ``experiments/coding/ppo.yaml``) or
+``papergym train``.  The math (couplings, EBIM,
 the protocol) lives in :mod:`papergym.envs.coding`.
 """
 

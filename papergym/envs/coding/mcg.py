@@ -141,7 +141,8 @@ class MarkovCodingGameEnv(PaperEnv):
     ## Reference Agents
     ``mecb`` and ``uniform-quantizer`` (MEME senders of the two protocols), with
     ``max-ent``, ``return-max``, ``message-only`` and ``random`` as baselines; SB3 PPO via
-    ``papergym train --experiment experiments/coding/ppo.yaml``.
+    ``papergym train`` (preset: ``experiments/coding/ppo.yaml``, read by
+    ``scripts/coding/train_ppo.py``).
 
     ## Registered Configurations
     - ``MarkovCodingGame-v0``: 512 messages, uniform prior, lossless, 6x6 grid.
