@@ -258,3 +258,28 @@ def test_mecb_best_finds_bits_where_the_greedy_sends_none():
     assert greedy.protocol.information == 0.0
     assert best.protocol.information == pytest.approx(0.786, abs=1e-3)
     assert best.protocol.information <= best.rate_budget + 1e-12
+
+
+# --------------------------------------------------------------------------- invariants
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 128), prior=st.sampled_from(["uniform", "geometric", "binomial"]),
+       compression=st.floats(1.0, 8.0), log_beta=st.floats(-6.0, -2.0),
+       protocol=st.sampled_from(["mecb", "uniform", "mecb-best"]), seed=st.integers(0, 10**6))
+def test_a_protocol_sender_never_lets_the_receiver_rule_out_the_true_code(
+        n, prior, compression, log_beta, protocol, seed):
+    env = MarkovCodingGameEnv(message_size=n, prior=prior, compression=compression,
+                              beta=float(np.exp(log_beta)), protocol=protocol, grid="4x4",
+                              max_steps=15)
+    rng = np.random.default_rng(seed)
+    message = int(rng.integers(n))  # any message, however unlikely
+    info, beliefs = play(env, MemeSender(), seed=seed, options={"message": message})
+    for _, belief in beliefs:
+        assert env.code in belief.codes.tolist()
+        assert abs(belief.probs.sum() - 1.0) < 1e-9 and (belief.probs > 0).all()
+    assert info["metrics"]["posterior_true_message"] > 0
+    assert info["metrics"]["decode_accuracy"] <= 1.0
