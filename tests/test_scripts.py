@@ -28,7 +28,7 @@ def test_readme_leaderboard_is_regenerated_by_its_script(tmp_path):
 
 
 def test_mcg_frontier_plot_script_draws_a_png(tmp_path):
-    script = runpy.run_path(str(REPO / "scripts" / "plot_mcg_frontier.py"))
+    script = runpy.run_path(str(REPO / "scripts" / "coding" / "plot_frontier.py"))
     out = script["main"](["--env", "MarkovCodingGameSmall-v0", "--episodes", "2",
                           "--out", str(tmp_path / "frontier.png")])
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

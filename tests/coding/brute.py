@@ -6,7 +6,8 @@ from itertools import combinations
 
 import numpy as np
 
-from papergym.agents.coding.coupling import entropy, set_partitions
+from papergym.envs.coding.ebim import set_partitions
+from papergym.envs.coding.mec import entropy
 
 
 def exact_mec(p, q) -> float:

@@ -12,8 +12,8 @@ from gymnasium.error import InvalidAction, ResetNeeded
 import papergym
 from papergym.agents import make_agent, why_not_applicable
 from papergym.agents.base import config_hash
-from papergym.agents.coding.coupling import deterministic_joint
 from papergym.agents.coding.meme import MemeSender
+from papergym.envs.coding.ebim import deterministic_joint
 from papergym.envs.coding.grid import soft_q_policy
 from papergym.envs.coding.mcg import MarkovCodingGameEnv
 from papergym.envs.coding.protocol import CodingProtocol, build_protocol
@@ -127,9 +127,13 @@ def test_protocol_digest_sees_every_byte_and_is_stable():
     assert repr(a.encoder) == repr(b.encoder)  # numpy's repr elides the difference
     assert a.digest() != b.digest()
     assert a.digest() == CodingProtocol(deterministic_joint(prior, labels), policy).digest()
-    c = CodingProtocol(a.encoder, policy.copy())
-    c.policy[20, 0] += 1e-12
+    nudged = policy.copy()
+    nudged[20, 0] += 1e-12
+    c = CodingProtocol(a.encoder, nudged)
     assert c.digest() != a.digest()
+    with pytest.raises(ValueError, match="read-only"):  # the protocol cannot change under it
+        c.policy[20, 0] = 0.5
+    assert nudged.flags.writeable  # the caller's array is copied, not frozen
     spec = {"encoder": "mecb", "message_size": 64, "prior": "uniform", "rate": 3.0,
             "refine": False, "grid": "4x4", "slip": 0.1, "beta": 0.02, "gamma": 0.95}
     built = build_protocol(spec)
@@ -259,7 +263,7 @@ def test_invalid_action_raises_and_leaves_the_state_unchanged():
     ({"max_steps": 0}, "max_steps"), ({"grid": "S.X\nG.."}, "grid"),
     ({"accuracy_weight": -1.0}, "accuracy_weight"),
     ({"max_steps": 2.7}, "max_steps"), ({"max_steps": 3.0}, "max_steps"),
-    ({"max_steps": True}, "max_steps"), ({"gamma": 1.5}, r"gamma must be in \[0, 1\)"),
+    ({"max_steps": True}, "max_steps"), ({"gamma": 1.5}, r"gamma must be a finite real number in \[0.0, 1.0\)"),
     ({"gamma": 1.0}, "gamma"), ({"gamma": -0.1}, "gamma"), ({"gamma": float("nan")}, "gamma"),
     ({"gamma": True}, "gamma"), ({"gamma": "0.9"}, "gamma"),
     ({"rate": True}, "rate"), ({"rate": "2"}, "rate"), ({"rate": float("inf")}, "rate"),
@@ -269,7 +273,7 @@ def test_invalid_action_raises_and_leaves_the_state_unchanged():
     ({"accuracy_weight": float("inf")}, "accuracy_weight"),
     ({"accuracy_weight": float("nan")}, "accuracy_weight"),
     ({"accuracy_weight": "1"}, "accuracy_weight"), ({"accuracy_weight": True}, "accuracy_weight"),
-    ({"grid": None}, r"grid: a layout name in \('4x4', '6x6', '10x10'\) or a map"),
+    ({"grid": None}, r"grid must be a layout name in \('4x4', '6x6', '10x10'\) or a map"),
     ({"grid": ["S.", ".G"]}, "grid"), ({"grid": 6}, "grid"),
     ({"slip": "0.1"}, "slip"), ({"slip": float("nan")}, "slip"), ({"slip": True}, "slip"),
     ({"beta": "0.02"}, "beta"), ({"beta": float("inf")}, "beta"), ({"beta": True}, "beta"),
@@ -357,10 +361,16 @@ def test_render_rgb_array():
     assert frame.shape == (96, 96, 3) and frame.dtype == np.uint8
 
 
-def test_sb3_ppo_trains_through_sb3_wrap_and_ranks_through_the_adapter(tmp_path):
-    from papergym.agents.coding.ppo import train_ppo
+def test_sb3_ppo_preset_trains_through_papergym_train_and_ranks_through_the_adapter(tmp_path):
+    import runpy
+    from pathlib import Path
 
-    path = train_ppo(SMALL, total_timesteps=256, seed=0, path=tmp_path / "ppo.zip")
+    script = runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" / "coding" /
+                                "train_ppo.py"))
+    preset = script["load_preset"](script["PRESET"])
+    assert (preset.env, preset.algo, preset.n_steps) == (SMALL, "PPO", 256)
+    path = script["main"](["--steps", "256", "--save-dir", str(tmp_path), "--eval-seeds", "0",
+                           "--wandb-mode", "disabled"])
     res = papergym.run(SMALL, f"sb3:{path}", seeds=2)
     assert all(np.isfinite(r.metrics["mcg_payoff"]) for r in res)
 

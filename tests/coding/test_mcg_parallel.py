@@ -14,10 +14,11 @@ from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
 
 import papergym
 from papergym.agents import make_agent
-from papergym.agents.coding import MemeSender, PriorReceiver, ProtocolReceiver, play_game
+from papergym.agents.coding import MemeSender, PriorReceiver, ProtocolReceiver
 from papergym.envs.coding import env, parallel_env
 from papergym.envs.coding.mcg_parallel import MarkovCodingGameParallelEnv
-from papergym.runner import agent_seed
+from papergym.runner import agent_seed, run_parallel, run_parallel_episode
+from papergym.utils.env_checker import check_parallel_env
 from tests.contracts import assert_arguments_documented
 
 SMALL = "MarkovCodingGameSmall-v0"
@@ -25,8 +26,12 @@ KW = {**gym.spec(SMALL).kwargs, "compression": 1.0, "beta": float(np.exp(-3.5))}
 
 
 def play(penv, sender, receiver, seed):
-    """One game, the agents seeded as the runner seeds a single-agent episode."""
-    metrics, returns = play_game(penv, sender, receiver, seed)
+    """One game through the runner's generic parallel loop, the agents seeded as the
+    runner seeds a single-agent episode."""
+    result = run_parallel_episode(penv, {"sender": sender, "receiver": receiver}, seed=seed,
+                                  agent_seed_value=agent_seed(seed, 0))
+    metrics = result.metrics
+    returns = {"sender": metrics["return_sender"], "receiver": metrics["return_receiver"]}
     assert penv.agents == [] and metrics["mcg_payoff"] == pytest.approx(returns["sender"])
     return metrics, returns
 
@@ -80,7 +85,7 @@ def test_receiver_guessing_by_the_prior_scores_chance():
     # a skewed prior: the guess is its mode
     skewed = parallel_env(**{**KW, "prior": "geometric"})
     assert all(play(skewed, MemeSender(), PriorReceiver(), s)[0]["decode_accuracy"] ==
-               float(skewed.game._message == 0) for s in range(5))
+               float(skewed.game.message == 0) for s in range(5))
     # no protocol: the sender's code is X itself, and only the prior-guesser can play
     bare = parallel_env(**{**KW, "protocol": None})
     metrics, _ = play(bare, make_agent("return-max"), PriorReceiver(), seed=0)
@@ -177,7 +182,8 @@ def test_bad_actions_raise_and_change_nothing():
     penv.reset(seed=1)
     penv.step({"sender": 1, "receiver": 0})
     def snapshot():  # (EzPickle makes deepcopy rebuild a fresh env, so copy the state)
-        return (penv.game._t, penv.game._state, penv._actions.tolist(), penv._counts.tolist(),
+        return (penv.game.elapsed_steps, penv.game.position, penv._actions.tolist(),
+                penv._counts.tolist(),
                 copy.deepcopy(penv.np_random.bit_generator.state), list(penv.agents))
 
     before = snapshot()
@@ -192,3 +198,58 @@ def test_bad_actions_raise_and_change_nothing():
 
 def test_docstring_lists_every_constructor_argument():
     assert_arguments_documented(MarkovCodingGameParallelEnv)
+
+
+def test_registered_id_runs_through_run_parallel_with_registered_agents():
+    check_parallel_env("MarkovCodingGameParallel-v0", num_cycles=30)
+    results = run_parallel("MarkovCodingGameParallel-v0",
+                           {"sender": "mecb", "receiver": "protocol-receiver"}, seeds=[0, 1],
+                           **KW)
+    single = papergym.run(SMALL, "mecb", seeds=[0, 1], compression=KW["compression"],
+                          beta=KW["beta"])
+    for res, solo in zip(results, single):
+        assert res.metrics["decode_accuracy"] == solo.metrics["decode_accuracy"]
+        assert res.metrics["mdp_return"] == solo.metrics["mdp_return"]
+        assert res.metrics["return_receiver"] == res.metrics["decode_accuracy"]
+    prior = run_parallel("MarkovCodingGameParallel-v0",
+                         {"sender": "return-max", "receiver": "prior-receiver"}, seeds=1, **KW)
+    assert prior[0].metrics["decode_accuracy"] in (0.0, 1.0)
+
+
+def test_receivers_are_registered_for_the_two_agent_game_only():
+    from papergym.agents import why_not_applicable
+
+    assert why_not_applicable("protocol-receiver", "MarkovCodingGameParallel-v0") is None
+    assert why_not_applicable("prior-receiver", "MarkovCodingGameParallel-v0") is None
+    assert "not MarkovCodingGame-v0" in why_not_applicable("protocol-receiver",
+                                                          "MarkovCodingGame-v0")
+    assert why_not_applicable("mecb", "MarkovCodingGameParallel-v0") is None
+    assert make_agent("protocol-receiver").role == "receiver"
+    assert make_agent("mecb").role == make_agent("return-max").role == "sender"
+
+
+def test_who_acts_is_in_the_infos():
+    penv = parallel_env(**KW)
+    obs, infos = penv.reset(seed=0)
+    assert infos["sender"]["acts"] and not infos["receiver"]["acts"]
+    while infos["sender"]["phase"] == "move":
+        obs, _, _, _, infos = penv.step({"sender": 1})
+        assert infos["sender"]["agent_terminated"] == infos["sender"]["mdp_terminated"]
+        assert infos["sender"]["agent_truncated"] == infos["sender"]["mdp_truncated"]
+    assert not infos["sender"]["acts"] and infos["receiver"]["acts"]
+
+
+def test_receiver_seeing_moves_decodes_with_the_slip_model():
+    # receiver_sees="move": the receiver's trajectory holds the moves after slipping; the
+    # protocol receiver and the env's own receiver agree, and slips cost accuracy
+    kw = {**KW, "slip": 0.2}
+    moves = parallel_env(**kw, receiver_sees="move")
+    actions = parallel_env(**kw)
+    acc = {"move": [], "action": []}
+    for seed in range(40):
+        m, _ = play(moves, MemeSender(), ProtocolReceiver(), seed)
+        assert m["decode_accuracy"] == m["protocol_decode_accuracy"]
+        acc["move"].append(m["decode_accuracy"])
+        acc["action"].append(play(actions, MemeSender(), ProtocolReceiver(), seed)[0][
+            "decode_accuracy"])
+    assert np.mean(acc["action"]) > np.mean(acc["move"])

@@ -33,6 +33,7 @@ class ReturnMaxAgent(Agent):
     name = "return-max"
     paper = _BASELINE_OF
     requires_model = True
+    role = "sender"
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
@@ -50,20 +51,28 @@ class ReturnMaxAgent(Agent):
 
 class MaxEntAgent(Agent):
     """Samples the maximum-entropy policy pi_beta (soft Q-value iteration) and ignores the
-    code: the protocol's actions without the message.  ``beta`` (default 0.02)."""
+    code: the protocol's actions without the message.  ``beta``: the temperature, by
+    default (None) the env's (``model()["beta"]``), so it plays the protocol's policy."""
 
     name = "max-ent"
     paper = _BASELINE_OF
     requires_model = True
+    role = "sender"
 
-    def __init__(self, beta: float = 0.02):
-        self.beta = float(beta)
+    def __init__(self, beta: float | None = None):
+        if beta is not None and not (isinstance(beta, (int, float)) and not isinstance(beta, bool)
+                                     and np.isfinite(beta) and beta > 0):
+            raise ValueError(f"beta must be a finite number > 0 or None, got {beta!r}")
+        self.beta = None if beta is None else float(beta)
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
         if env_model is None:
             raise ValueError("env_model: max-ent plans on env.model(); got None")
-        self._pi = soft_q_policy(env_model["layout"], env_model["slip"], self.beta,
+        beta = self.beta if self.beta is not None else env_model.get("beta")
+        if beta is None:
+            raise ValueError("beta: the env's model has no beta; give max-ent a beta")
+        self._pi = soft_q_policy(env_model["layout"], env_model["slip"], float(beta),
                                  env_model["gamma"])
 
     def act(self, observation, info):

@@ -16,22 +16,17 @@ protocol (encoder, beta, coupling rule) is common knowledge: the agent takes it 
 ``protocol`` argument or from the env's ``info["protocol"]`` spec at reset.
 
 Hyper-parameters: none of its own; beta, the rate and the encoder belong to the protocol
-(env arguments ``beta``, ``rate``/``compression``, ``protocol``).
+(env arguments ``beta``, ``rate``/``compression``, ``protocol``).  With the env's
+``receiver_sees="move"`` it tracks the receiver's belief on the moves after slipping
+(``info["move"]``), as the receiver does.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-# a module import (not names): the env's protocol module imports the coupling library from
-# this package, so this module may be loaded while that one is still initialising
-import papergym.envs.coding.protocol as _protocol
 from papergym.agents.base import Agent
-
-if TYPE_CHECKING:
-    from papergym.envs.coding.protocol import Belief, CodingProtocol
+from papergym.envs.coding.protocol import Belief, CodingProtocol, build_protocol
 
 __all__ = ["MemeSender", "MessageOnlySender", "protocol_from_info"]
 
@@ -48,7 +43,7 @@ def protocol_from_info(info: dict, given: CodingProtocol | None) -> CodingProtoc
     if spec is None:
         raise ValueError("protocol: the env has no protocol (protocol=None) and none was given "
                          "to the agent; a MEME sender needs one")
-    return _protocol.build_protocol(spec)
+    return build_protocol(spec)
 
 
 class MemeSender(Agent):
@@ -63,6 +58,7 @@ class MemeSender(Agent):
 
     name = "mecb"
     paper = PAPER
+    role = "sender"
 
     def __init__(self, protocol: CodingProtocol | None = None, encoder: str | None = None):
         self._given = protocol
@@ -71,6 +67,7 @@ class MemeSender(Agent):
         self._belief: Belief | None = None
         self._coupling = None
         self._state = 0
+        self._slip: float | None = None
 
     def config(self) -> dict:
         config = super().config()
@@ -83,6 +80,9 @@ class MemeSender(Agent):
         self._protocol = protocol_from_info(info, self._given)
         self._belief = self._protocol.initial_belief()
         self._state = int(observation["state"])
+        # the receiver may see the moves after slipping: then track its belief on those
+        sees_moves = isinstance(info, dict) and info.get("receiver_sees") == "move"
+        self._slip = float(info["slip"]) if sees_moves else None
 
     def act(self, observation, info):
         self._state = int(observation["state"])
@@ -93,8 +93,9 @@ class MemeSender(Agent):
                        probs.size - 1))
 
     def observe(self, action, reward, observation, terminated, truncated, info):
-        self._belief = self._protocol.update(self._belief, self._state, int(action),
-                                             self._coupling)
+        seen = int(action) if self._slip is None else int(info["move"])
+        self._belief = self._protocol.update(self._belief, self._state, seen, self._coupling,
+                                             slip=self._slip)
         self._coupling = None
         self._state = int(observation["state"])
 

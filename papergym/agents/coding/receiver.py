@@ -13,7 +13,8 @@ answer 0 (ignored by the env).
   the prior (uniform prior: message 0), chance accuracy.
 
 No hyper-parameters beyond the optional ``protocol`` (default: the announced one).
-:func:`play_game` plays one game of a sender and a receiver.
+``papergym.runner.run_parallel("MarkovCodingGameParallel-v0", {"sender": ..., "receiver":
+...})`` plays them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from papergym.agents.coding.meme import PAPER, protocol_from_info
 if TYPE_CHECKING:
     from papergym.envs.coding.protocol import CodingProtocol
 
-__all__ = ["ProtocolReceiver", "PriorReceiver", "play_game"]
+__all__ = ["ProtocolReceiver", "PriorReceiver"]
 
 _NO_ACTION = 4  # the padding of the receiver's ``actions`` observation
 
@@ -42,21 +43,27 @@ class ProtocolReceiver(Agent):
 
     name = "protocol-receiver"
     paper = PAPER
+    role = "receiver"
 
     def __init__(self, protocol: CodingProtocol | None = None):
         self._given = protocol
         self._protocol: CodingProtocol | None = None
+        self._slip: float | None = None
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
         self._protocol = protocol_from_info(info, self._given)
+        # with receiver_sees="move" the observed directions are moves after slipping
+        sees_moves = isinstance(info, dict) and info.get("receiver_sees") == "move"
+        self._slip = float(info["slip"]) if sees_moves else None
 
     def act(self, observation, info):
         if not _decode_step(observation):
             return 0
         played = observation["actions"] != _NO_ACTION
-        belief = self._protocol.belief_after(observation["states"][played],
-                                             observation["actions"][played])
+        seen = observation["actions"][played]
+        belief = self._protocol.belief_after(observation["states"][played], seen, seen,
+                                             slip=self._slip)
         return self._protocol.decode(belief)
 
 
@@ -66,6 +73,7 @@ class PriorReceiver(Agent):
 
     name = "prior-receiver"
     paper = None
+    role = "receiver"
 
     def __init__(self, protocol: CodingProtocol | None = None, prior=None):
         self._given = protocol
@@ -82,42 +90,3 @@ class PriorReceiver(Agent):
 
     def act(self, observation, info):
         return self._guess if _decode_step(observation) else 0
-
-
-def play_game(game, sender: Agent, receiver: Agent, seed: int,
-              agent_seed: int | None = None) -> tuple[dict[str, float], dict[str, float]]:
-    """Play one game of ``papergym.envs.coding.parallel_env``: ``(metrics, returns)``.
-
-    The sender acts (and observes) only at move steps, the receiver at every step.  The
-    sender's ``observe`` gets the MDP's ``terminated``/``truncated`` (the env's
-    ``mdp_terminated``/``mdp_truncated``), so its last move is terminal to it, with the
-    single-agent env's ``metrics`` in its info, as under ``papergym.run``.  Both
-    agents are seeded with ``agent_seed``, by default the seed ``papergym.run`` gives the
-    agent of episode 0 of ``seed``, so a sender plays the same moves here as in the
-    single-agent env under the runner."""
-    if agent_seed is None:
-        from papergym.runner import agent_seed as runner_seed  # the runner imports agents
-
-        agent_seed = runner_seed(seed, 0)
-    obs, infos = game.reset(seed=seed)
-    model = game.model() if getattr(sender, "requires_model", False) else None
-    sender.reset(obs["sender"], infos["sender"], env_model=model, seed=agent_seed)
-    receiver.reset(obs["receiver"], infos["receiver"], seed=agent_seed)
-    returns = dict.fromkeys(game.possible_agents, 0.0)
-    while game.agents:
-        actions = {"receiver": receiver.act(obs["receiver"], infos["receiver"])}
-        moving = infos["sender"]["phase"] == "move"
-        if moving:
-            actions["sender"] = sender.act(obs["sender"], infos["sender"])
-        obs, rewards, terms, truncs, infos = game.step(actions)
-        if moving:
-            # the sender's episode is its MDP: it ends with the move that ends the MDP
-            # (PettingZoo keeps the sender live until the decode step)
-            sender.observe(actions["sender"], rewards["sender"], obs["sender"],
-                           infos["sender"]["mdp_terminated"], infos["sender"]["mdp_truncated"],
-                           infos["sender"])
-        receiver.observe(actions["receiver"], rewards["receiver"], obs["receiver"],
-                         terms["receiver"], truncs["receiver"], infos["receiver"])
-        for agent, reward in rewards.items():
-            returns[agent] += reward
-    return infos["receiver"]["metrics"], returns

@@ -1,8 +1,12 @@
 """Markov coding games (Ebrahimi, Chen, Khisti, NeurIPS 2024; Sokota et al., ICML 2022).
 
 ``MarkovCodingGame-v0`` and its variants are the single-agent game (the env decodes);
-:func:`parallel_env` and :func:`env` are the two-agent game with a learned receiver
-(:class:`papergym.envs.coding.mcg_parallel.MarkovCodingGameParallelEnv`), the PettingZoo way.
+``MarkovCodingGameParallel-v0`` (``papergym.envs.registration.make_parallel``, or
+:func:`parallel_env`; :func:`env` for AEC) is the two-agent game with a receiver agent
+(:class:`papergym.envs.coding.mcg_parallel.MarkovCodingGameParallelEnv`).  The math:
+:mod:`~papergym.envs.coding.mec` (minimum-entropy coupling, entropy),
+:mod:`~papergym.envs.coding.ebim` (the EBIM encoders, refinement, uniform quantiser),
+:mod:`~papergym.envs.coding.protocol` and :mod:`~papergym.envs.coding.grid`.
 """
 
 from __future__ import annotations
@@ -23,14 +27,13 @@ register_env("coding", PAPER, "MarkovCodingGameSmall-v0", _MCG,
 register_env("coding", PAPER, "MarkovCodingGameLarge-v0", _MCG,
              kwargs={"grid": "10x10", "compression": 2.0, "max_steps": 80})
 register_parallel_env("coding", PAPER, "MarkovCodingGameParallel-v0",
-                      "papergym.envs.coding:parallel_env", rank_by="role")
+                      "papergym.envs.coding.mcg_parallel:MarkovCodingGameParallelEnv",
+                      rank_by="role")
 
 
 def parallel_env(**kwargs):
     """The two-agent Markov coding game (``"sender"``, ``"receiver"``) as a PettingZoo
     ``ParallelEnv``; keyword arguments as ``MarkovCodingGame-v0``'s."""
-    # imported here: the game's modules import the agents' coupling library, which
-    # imports this package; a module-level import would load them half-initialised
     from papergym.envs.coding.mcg_parallel import MarkovCodingGameParallelEnv
 
     return MarkovCodingGameParallelEnv(**kwargs)

@@ -2,9 +2,8 @@
 
 The MDP follows the setup of Ebrahimi, Chen, Khisti, "Minimum Entropy Coupling with
 Bottleneck" (NeurIPS 2024, arXiv 2410.21666, Appendix, Figure 7): a start cell, a goal,
-a trap and obstacles; a move slips with some probability.  The paper does not give the
-grid, the rewards or the slip probability [R]; ours are in :data:`LAYOUTS` and
-:func:`grid_mdp`'s defaults.
+a trap and obstacles; a move slips with some probability.  Ours are in :data:`LAYOUTS`
+and :func:`grid_mdp`'s defaults (why these: docs/coding.md).
 """
 
 from __future__ import annotations

@@ -43,15 +43,19 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
     game has one step per move, then one decode step.  The receiver's action counts only
     at the decode step (its ``action_mask`` then allows every message); during the moves
     the mask allows only 0 and any action is ignored.  The sender's action at the decode
-    step is ignored.  An ignored action may be left out of ``actions``; a given action
-    outside its space raises ``gymnasium.error.InvalidAction`` and changes nothing.
+    step is ignored.  Who acts is in each agent's info, ``acts`` (what
+    ``papergym.runner.run_parallel`` reads); an ignored action may be left out of
+    ``actions``; a given action outside its space raises ``gymnasium.error.InvalidAction``
+    and changes nothing.
 
     ## Observation Space
     ``"sender"``: ``Dict(state=Discrete(rows*cols), code=Discrete(message_size))``, as in
     the single-agent env.  ``"receiver"``: ``Dict`` of ``state`` (``Discrete(rows*cols)``,
     the current cell), ``states`` (``MultiDiscrete([rows*cols + 1] * max_steps)``: the cell
     each move was chosen in, ``rows*cols`` after the last move), ``actions``
-    (``MultiDiscrete([5] * max_steps)``: the chosen moves, 4 after the last),
+    (``MultiDiscrete([5] * max_steps)``: the chosen moves as the receiver sees them, the
+    intended actions or, with ``receiver_sees="move"``, the moves after slipping; 4 after
+    the last),
     ``counts`` (``Box(0, max_steps, (rows*cols, 4), int64)``: how often each move was
     chosen in each cell, a fixed-size summary for learners) and ``action_mask``
     (``MultiBinary(message_size)``).
@@ -74,7 +78,9 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
     sender's MDP is told in its info: every move step's ``infos["sender"]`` has
     ``mdp_terminated`` (the move entered the goal or a trap) and ``mdp_truncated`` (the
     move was the ``max_steps``-th), the single-agent env's ``terminated`` and
-    ``truncated``; a sender that learns from the moves bootstraps on neither.
+    ``truncated``, also as ``agent_terminated`` and ``agent_truncated`` (the keys
+    ``papergym.runner.run_parallel_episode`` hands to the sender's ``observe``); a sender
+    that learns from the moves bootstraps on neither.
     A ``step`` with no live agents raises ``gymnasium.error.ResetNeeded``.
 
     ## Info
@@ -82,12 +88,14 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
     after a move ``move``, ``regret``, ``mdp_terminated``, ``mdp_truncated``, and after the
     move that ends the MDP the single-agent env's ``metrics``, its built-in protocol
     receiver's decoding included) plus ``phase`` (``"move"``: the next step is a
-    move, ``"decode"``: it is the decode step, ``"over"``).  ``infos["receiver"]``:
-    ``phase``.  At reset both also get ``protocol`` (the common-knowledge spec or
-    ``None``).  After the decode step both get ``metrics`` of the game: ``mdp_return``,
+    move, ``"decode"``: it is the decode step, ``"over"``), ``acts`` (whether it acts at
+    the next step), ``agent_terminated``/``agent_truncated`` after a move.
+    ``infos["receiver"]``: ``phase`` and ``acts``.  At reset both also get ``protocol``
+    (the common-knowledge spec or ``None``), ``receiver_sees`` and ``slip``.  After the decode step both get ``metrics`` of the game: ``mdp_return``,
     ``decode_accuracy`` (1 if the receiver agent's guess is X), ``mcg_payoff``
     (``mdp_return + accuracy_weight * decode_accuracy``), ``rate``, ``rate_budget``,
-    ``compression``, ``code_information``, ``mdp_truncated``, and the env's protocol
+    ``compression``, ``code_information``, ``decoding_ceiling``, ``mdp_truncated``, and
+    the env's protocol
     receiver's ``protocol_decode_accuracy`` and ``protocol_posterior_true_message`` (what
     decoding with the announced protocol scores on the same trajectory).
 
@@ -97,21 +105,23 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
     or ``compression`` (>= 1), ``protocol`` ("mecb", "uniform", None or a
     ``CodingProtocol``), ``beta`` (> 0, 0.02), ``refine`` (False), ``grid`` ("6x6"),
     ``slip`` ([0, 1], 0.1), ``max_steps`` (int >= 1, 40), ``accuracy_weight`` (>= 0,
-    1.0), ``gamma`` ([0, 1), 0.95), ``render_mode`` (None or "rgb_array": the grid and
-    the sender, drawn by the single-agent env's renderer).
+    1.0), ``gamma`` ([0, 1), 0.95), ``receiver_sees`` ("action" or "move": what the
+    receiver's ``actions`` observation holds), ``render_mode`` (None or "rgb_array": the
+    grid and the sender, drawn by the single-agent env's renderer).
 
     ## Reference Agents
     Senders: those of ``MarkovCodingGame-v0`` (``mecb``, ``uniform-quantizer``,
-    ``return-max``, ...) on the sender's observation.  Receivers:
-    :class:`papergym.agents.coding.receiver.ProtocolReceiver` (decodes with the announced
-    protocol, the paper's receiver) and
-    :class:`papergym.agents.coding.receiver.PriorReceiver` (guesses the likeliest message,
-    chance accuracy).
+    ``return-max``, ...) on the sender's observation.  Receivers: ``protocol-receiver``
+    (decodes with the announced protocol, the paper's receiver) and ``prior-receiver``
+    (guesses the likeliest message, chance accuracy).  Play them with
+    ``papergym.runner.run_parallel("MarkovCodingGameParallel-v0", {"sender": "mecb",
+    "receiver": "protocol-receiver"})``.
 
     ## Registered Configurations
-    No gymnasium id of its own: ``papergym.envs.coding.parallel_env(**kwargs)`` and
-    ``papergym.envs.coding.env(**kwargs)`` (AEC); the single-agent game is
-    ``MarkovCodingGame-v0`` and its variants.
+    ``MarkovCodingGameParallel-v0`` (a parallel-env id, ranked per role:
+    ``papergym.envs.registration.make_parallel``), also
+    ``papergym.envs.coding.parallel_env(**kwargs)`` and ``papergym.envs.coding.env(**kwargs)``
+    (AEC); the single-agent game is ``MarkovCodingGame-v0`` and its variants.
 
     ## Version History
     - v0: initial version.
@@ -121,22 +131,27 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
                 "render_fps": 4, "is_parallelizable": True}
     primary_metric = "mcg_payoff"
     higher_is_better = True
+    leaderboard_configs = ({},)
+    quick_kwargs: dict[str, Any] = {}
+    #: the single-agent env's table: the game builds one and checks every argument there
+    bad_inputs = MarkovCodingGameEnv.bad_inputs
 
     def __init__(self, message_size: int = 512, prior: Any = "uniform", rate: float | None = None,
                  compression: float | None = None, protocol: Any = "mecb", beta: float = 0.02,
                  refine: bool = False, grid: str = "6x6", slip: float = 0.1,
                  max_steps: int = 40, accuracy_weight: float = 1.0, gamma: float = 0.95,
-                 render_mode: str | None = None):
+                 receiver_sees: str = "action", render_mode: str | None = None):
         EzPickle.__init__(self, message_size=message_size, prior=prior, rate=rate,
                           compression=compression, protocol=protocol, beta=beta, refine=refine,
                           grid=grid, slip=slip, max_steps=max_steps,
-                          accuracy_weight=accuracy_weight, gamma=gamma, render_mode=render_mode)
+                          accuracy_weight=accuracy_weight, gamma=gamma,
+                          receiver_sees=receiver_sees, render_mode=render_mode)
         # the single-agent game checks every argument and plays the moves
         self.game = MarkovCodingGameEnv(
             message_size=message_size, prior=prior, rate=rate, compression=compression,
             protocol=protocol, beta=beta, refine=refine, grid=grid, slip=slip,
             max_steps=max_steps, accuracy_weight=accuracy_weight, gamma=gamma,
-            render_mode=render_mode)
+            receiver_sees=receiver_sees, render_mode=render_mode)
         self.render_mode = render_mode
         n_states, horizon, n = self.game.mdp.n_states, self.game.max_steps, self.game.message_size
         self.possible_agents = list(AGENTS)
@@ -178,6 +193,11 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
 
     # ------------------------------------------------------------------ PettingZoo API
     def reset(self, seed: int | None = None, options: dict | None = None):
+        """Start a game; ``options`` as the single-agent env's (``message``/``instance``),
+        except that other keys are ignored here: PettingZoo's own ``parallel_api_test``
+        passes an arbitrary one, which a two-agent env must accept."""
+        if isinstance(options, dict):
+            options = {k: v for k, v in options.items() if k in ("message", "instance")}
         obs, info = self.game.reset(seed=seed, options=options)
         self.agents = list(self.possible_agents)
         self._states.fill(self.game.mdp.n_states)
@@ -185,9 +205,9 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
         self._counts.fill(0)
         self._phase = "move"
         self._sender_obs = obs
-        protocol = info["protocol"]
-        infos = {"sender": {**info, "phase": self._phase},
-                 "receiver": {"phase": self._phase, "protocol": protocol}}
+        common = {k: info[k] for k in ("protocol", "receiver_sees", "slip")}
+        infos = {"sender": {**info, "phase": self._phase, "acts": True},
+                 "receiver": {"phase": self._phase, "acts": False, **common}}
         return self._observations(), infos
 
     def step(self, actions: dict):
@@ -223,10 +243,11 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
             raise InvalidAction(f"actions: the {needed!r} must act at this step")
 
     def _move(self, action: int):
-        state, t = self.game._state, self.game._t
+        state, t = self.game.position, self.game.elapsed_steps
         obs, reward, terminated, truncated, info = self.game.step(action)
-        self._states[t], self._actions[t] = state, action
-        self._counts[state, action] += 1
+        seen = action if self.game.receiver_sees == "action" else info["move"]
+        self._states[t], self._actions[t] = state, seen
+        self._counts[state, seen] += 1
         self._sender_obs = obs
         if terminated or truncated:
             self._phase = "decode"
@@ -235,20 +256,25 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
             self._game_metrics = dict(info["metrics"])
             self._game_metrics["mdp_truncated"] = float(truncated)
         info["mdp_terminated"], info["mdp_truncated"] = bool(terminated), bool(truncated)
+        # the sender's own episode (its MDP) ends here; PettingZoo keeps it live until decoding
+        info["agent_terminated"], info["agent_truncated"] = bool(terminated), bool(truncated)
         info["phase"] = self._phase
+        moving = self._phase == "move"
+        info["acts"] = moving
         rewards = {"sender": float(reward), "receiver": 0.0}
         done = dict.fromkeys(self.agents, False)
         return (self._observations(), rewards, done, dict(done),
-                {"sender": info, "receiver": {"phase": self._phase}})
+                {"sender": info, "receiver": {"phase": self._phase, "acts": not moving}})
 
     def _decode(self, guess: int):
-        correct = float(guess == self.game._message)
+        correct = float(guess == self.game.message)
         game = self._game_metrics
         metrics = {
             "mdp_return": game["mdp_return"], "decode_accuracy": correct,
             "mcg_payoff": game["mdp_return"] + self.game.accuracy_weight * correct,
             "rate": game["rate"], "rate_budget": game["rate_budget"],
             "compression": game["compression"], "code_information": game["code_information"],
+            "decoding_ceiling": game["decoding_ceiling"],
             "mdp_truncated": game["mdp_truncated"],
             "protocol_decode_accuracy": game["decode_accuracy"],
             "protocol_posterior_true_message": game["posterior_true_message"],
@@ -256,8 +282,9 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
         bonus = self.game.accuracy_weight * correct
         self._phase = "over"
         obs = self._observations()
-        infos = {"sender": {**self.game._info(), "phase": self._phase, "metrics": metrics},
-                 "receiver": {"phase": self._phase, "metrics": dict(metrics)}}
+        infos = {"sender": {**self.game.current_info(), "phase": self._phase, "acts": False,
+                            "metrics": metrics},
+                 "receiver": {"phase": self._phase, "acts": False, "metrics": dict(metrics)}}
         done = dict.fromkeys(self.agents, True)
         self.agents = []
         return obs, {"sender": bonus, "receiver": bonus}, done, dict.fromkeys(done, False), infos
@@ -266,7 +293,7 @@ class MarkovCodingGameParallelEnv(ParallelEnv, EzPickle):
         return {
             "sender": dict(self._sender_obs),
             "receiver": {
-                "state": np.int64(self.game._state),
+                "state": np.int64(self.game.position),
                 "states": self._states.copy(), "actions": self._actions.copy(),
                 "counts": self._counts.copy(),
                 "action_mask": self._wait_mask if self._phase == "move" else self._decode_mask,
