@@ -8,7 +8,7 @@ import numpy as np
 from papergym.agents.base import Agent
 from papergym.envs.auctions.position_mechanisms import (
     PositionInstance,
-    cascade_qorder_best,
+    cascade_dp_best,
     exact_best,
     greedy_by_bid,
     mnl_best,
@@ -67,14 +67,14 @@ class MatchingAgent(_RuleAgent):
 
 
 class CascadeDPAgent(_RuleAgent):
-    """The approximate cascade mechanism (ours: maximal in the range of allocations ordered
-    by decreasing continuation probability, a dynamic program)."""
+    """The approximate cascade mechanism (ours: maximal in the range of allocations whose ads
+    follow one of three bid-independent orders, a dynamic program per order)."""
 
     name = "cascade-dp"
     paper = PAPER
 
     def allocate(self, bids, inst):
-        return cascade_qorder_best(scores_for(bids, self._objective)[0], inst)
+        return cascade_dp_best(scores_for(bids, self._objective)[0], inst)
 
 
 class ExactEnumerationAgent(_RuleAgent):

@@ -14,7 +14,7 @@ from papergym.envs.auctions.channels import (
     AUCTION_FORMATS,
     GENERATORS,
     ChannelPool,
-    channel_response,
+    ChannelResponder,
     global_lp,
     global_optimum,
 )
@@ -241,13 +241,14 @@ class MultiChannelAutobiddingEnv(PaperEnv):
         spend.setflags(write=False)
         self._instance = self._model = AutobiddingInstance(
             pool, self.budget, self.target_roi, self.levers, self.horizon, opt_value, spend)
+        self._responder = ChannelResponder(pool)
         self._t = 0
         self._done = False
         self._sum_conv = self._sum_exp = self._sum_spend = 0.0
         self._sum_regret = 0.0
         M = self.n_channels
-        self._no_budget = np.full(M, np.inf)
-        self._no_target = np.zeros(M)
+        self._no_budget = [np.inf] * M
+        self._no_target = [0.0] * M
         self._obs[:] = 0.0
         self._obs[2 * M] = 1.0
         self._obs[2 * M + 1] = self.budget
@@ -263,7 +264,7 @@ class MultiChannelAutobiddingEnv(PaperEnv):
         return self._instance
 
     # ------------------------------------------------------------------ step
-    def _levers(self, action: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _levers(self, action: Any) -> tuple[list, list]:
         try:
             a = np.asarray(action, dtype=np.float64)
         except (TypeError, ValueError):
@@ -271,27 +272,31 @@ class MultiChannelAutobiddingEnv(PaperEnv):
         if a.shape != self.action_space.shape:
             raise InvalidAction(f"action must have shape {self.action_space.shape}, "
                                 f"got {a.shape}")
-        if not np.all(np.isfinite(a)) or a.min() < 0:
+        values = a.tolist()
+        low, high = min(values), max(values)
+        if not (low >= 0.0 and high < float("inf")):     # also refuses NaN
             raise InvalidAction("per-channel budgets and target ROIs must be finite and >= 0, "
-                                f"got {a.tolist()}")
+                                f"got {values}")
         M = self.n_channels
         if self.levers == "budget":
-            return a, self._no_target
+            return values, self._no_target
         if self.levers == "roi":
-            return self._no_budget, a
-        return a[:M], a[M:]
+            return self._no_budget, values
+        return values[:M], values[M:]
 
     def step(self, action):
         if self._done:
             raise ResetNeeded("the episode is over (or never started): call reset()")
         budgets, targets = self._levers(action)
         inst = self._instance
-        expected, spend = channel_response(inst.pool, budgets, targets)
+        conv, spend_list = self._responder.respond(budgets, targets)
+        expected = np.array(conv)
+        spend = np.array(spend_list)
         if self.feedback == "poisson":
             realised = self.np_random.poisson(expected).astype(np.float64)
         else:
             realised = expected.copy()
-        total_exp, total_spend = float(expected.sum()), float(spend.sum())
+        total_exp, total_spend = sum(conv), sum(spend_list)
         reward = float(realised.sum())
         self._t += 1
         self._sum_conv += reward

@@ -31,12 +31,13 @@ and the single-item math applies unchanged.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AUCTION_FORMATS", "GENERATORS", "ChannelPool", "ChannelSolution", "budget_only",
+__all__ = ["AUCTION_FORMATS", "GENERATORS", "ChannelPool", "ChannelResponder", "ChannelSolution", "budget_only",
            "channel_response", "draw_pool", "global_lp", "global_optimum", "pool_from_items",
            "roi_gap_pool", "roi_only"]
 
@@ -244,6 +245,55 @@ def channel_response(pool: ChannelPool, budgets: np.ndarray,
     limit[off] = 0.0
     spend = np.minimum(np.minimum(budgets, np.maximum(limit, 0.0)), pool.total_cost)
     return _value_at(pool.cum_v, pool.cum_d, pool.ratio, pool.n_items, spend), spend
+
+
+class ChannelResponder:
+    """:func:`channel_response` for the env's step loop: the same rule on plain Python
+    lists (binary searches over the knots), about 10x faster for a few channels.  Tested
+    equal to :func:`channel_response`."""
+
+    def __init__(self, pool: ChannelPool):
+        self.n = pool.n_items.tolist()
+        self.cum_v = [pool.cum_v[j, :n + 1].tolist() for j, n in enumerate(self.n)]
+        self.cum_d = [pool.cum_d[j, :n + 1].tolist() for j, n in enumerate(self.n)]
+        self.ratio = [pool.ratio[j, :n].tolist() for j, n in enumerate(self.n)]
+        self.total = [cd[-1] for cd in self.cum_d]
+
+    def _roi_limit(self, j: int, gamma: float) -> float:
+        cv, cd, n = self.cum_v[j], self.cum_d[j], self.n[j]
+        if gamma <= 0.0:
+            return cd[n]
+        if gamma == float("inf"):
+            return 0.0
+        lo, hi = 0, n                      # h(lo) >= 0 holds (h(0) = 0); find the last such
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            h = cv[mid] - gamma * cd[mid]
+            if h >= -_TOL * (1.0 + abs(cv[mid]) + abs(gamma * cd[mid])):
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo >= n:
+            return cd[n]
+        denom = gamma - self.ratio[j][lo]
+        if denom <= 0:
+            return cd[lo + 1]
+        return min(cd[lo] + max(cv[lo] - gamma * cd[lo], 0.0) / denom, cd[lo + 1])
+
+    def respond(self, budgets, targets) -> tuple[list[float], list[float]]:
+        """``(conversions, spend)`` per channel, as lists of floats."""
+        conv, spend = [], []
+        for j in range(len(self.n)):
+            cap = min(budgets[j], self._roi_limit(j, targets[j]), self.total[j])
+            cap = max(cap, 0.0)
+            cd = self.cum_d[j]
+            k = bisect.bisect_right(cd, cap) - 1
+            if k >= self.n[j]:
+                conv.append(self.cum_v[j][-1])
+            else:
+                conv.append(self.cum_v[j][k] + self.ratio[j][k] * (cap - cd[k]))
+            spend.append(cap)
+        return conv, spend
 
 
 # --------------------------------------------------------------------------- global optimum
