@@ -283,15 +283,23 @@ class ChannelResponder:
     def respond(self, budgets, targets) -> tuple[list[float], list[float]]:
         """``(conversions, spend)`` per channel, as lists of floats."""
         conv, spend = [], []
-        for j in range(len(self.n)):
-            cap = min(budgets[j], self._roi_limit(j, targets[j]), self.total[j])
-            cap = max(cap, 0.0)
-            cd = self.cum_d[j]
-            k = bisect.bisect_right(cd, cap) - 1
-            if k >= self.n[j]:
-                conv.append(self.cum_v[j][-1])
-            else:
-                conv.append(self.cum_v[j][k] + self.ratio[j][k] * (cap - cd[k]))
+        roi_limit, cum_v, cum_d, ratio, n = (self._roi_limit, self.cum_v, self.cum_d,
+                                             self.ratio, self.n)
+        right = bisect.bisect_right
+        for j, total in enumerate(self.total):
+            cap = budgets[j]
+            if cap > total:
+                cap = total
+            gamma = targets[j]
+            if gamma > 0.0:
+                limit = roi_limit(j, gamma)
+                if limit < cap:
+                    cap = limit
+            if cap < 0.0:
+                cap = 0.0
+            cd = cum_d[j]
+            k = right(cd, cap) - 1
+            conv.append(cum_v[j][-1] if k >= n[j] else cum_v[j][k] + ratio[j][k] * (cap - cd[k]))
             spend.append(cap)
         return conv, spend
 
