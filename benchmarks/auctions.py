@@ -102,6 +102,21 @@ def main(argv: list[str] | None = None) -> int:
         label = env_id + (f" {kwargs}" if kwargs else "")
         print(f"   {label:<58} {rate:>10,.0f}/s {rate / best[0]:>6.2f}x CartPole")
 
+    print("   batched MultiChannelAutobidding-v0, 16 copies (steps of all copies per second)")
+    for mode in ("sync", "vector_entry_point"):
+        vec = gym.make_vec("MultiChannelAutobidding-v0", num_envs=16, vectorization_mode=mode)
+        vec.action_space.seed(0)
+        batch = [vec.action_space.sample() for _ in range(64)]
+        vec.reset(seed=0)
+        start, steps = time.perf_counter(), 0
+        while time.perf_counter() - start < args.seconds:
+            for action in batch:
+                vec.step(action)
+            steps += 16 * len(batch)
+        rate = steps / (time.perf_counter() - start)
+        print(f"   {mode:<58} {rate:>10,.0f}/s {rate / best[0]:>6.2f}x CartPole")
+        vec.close()
+
     print("2. global optimum, 10 channels x 1,000 auctions")
     pool = draw_pool(np.random.default_rng(0), np.full(10, 1000))
     v, d, _ = pool.items()

@@ -139,3 +139,21 @@ def test_overspending_is_counted_as_violation():
     assert info["budget_violation"] > 0
     m = info["metrics"]
     assert m["budget_violation"] > 0 and m["penalised_conversion_ratio"] < m["conversion_ratio"]
+
+
+def test_vector_env_matches_sync_across_episode_ends():
+    """The native batched env equals SyncVectorEnv under the same seeds, autoresets
+    included (quick horizon 100, 250 steps)."""
+    from papergym.utils.env_checker import check_vector_env
+
+    check_vector_env(ENV_ID, num_envs=3, steps=250)
+
+
+def test_vector_env_refuses_bad_sizes():
+    from papergym.envs.auctions.autobidding import MultiChannelAutobiddingVectorEnv
+
+    with pytest.raises(ValueError, match="num_envs"):
+        MultiChannelAutobiddingVectorEnv(num_envs=0)
+    env = MultiChannelAutobiddingVectorEnv(num_envs=2, horizon=5)
+    with pytest.raises(ValueError, match="seed"):
+        env.reset(seed=[1, 2, 3])

@@ -14,7 +14,9 @@ PAPER = ("Multi-channel Autobidding with Budget and ROI Constraints (ICML 2023, 
          "2302.01523); Position Auctions in AI-Generated Content (arXiv 2506.03309)")
 
 register_env("auctions", PAPER, "MultiChannelAutobidding-v0",
-             "papergym.envs.auctions.autobidding:MultiChannelAutobiddingEnv")
+             "papergym.envs.auctions.autobidding:MultiChannelAutobiddingEnv",
+             vector_entry_point="papergym.envs.auctions.autobidding:"
+                                "MultiChannelAutobiddingVectorEnv")
 register_env("auctions", PAPER, "PositionAuction-v0",
              "papergym.envs.auctions.position_auction:PositionAuctionEnv")
 

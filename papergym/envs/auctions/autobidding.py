@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector.utils import batch_space
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.auctions.channels import (
@@ -21,7 +23,8 @@ from papergym.envs.auctions.channels import (
 from papergym.envs.base import PaperEnv
 from papergym.utils.checks import check_choice, check_int, check_real, check_render_mode, is_int
 
-__all__ = ["AutobiddingInstance", "LEVERS", "MultiChannelAutobiddingEnv"]
+__all__ = ["AutobiddingInstance", "LEVERS", "MultiChannelAutobiddingEnv",
+           "MultiChannelAutobiddingVectorEnv"]
 
 LEVERS = ("budget", "roi", "both")
 FEEDBACK = ("poisson", "exact")
@@ -153,6 +156,9 @@ class MultiChannelAutobiddingEnv(PaperEnv):
       auctions, uniform, rho = 10, gamma = 1, T = 1000, budget lever).  Leaderboard
       boards: the defaults (the budget binds) and ``generator="correlated", budget=40,
       target_roi=1.3`` (the ROI binds on about a third of the pools).
+
+    A batched ``MultiChannelAutobiddingVectorEnv`` is its ``vector_entry_point``
+    (``gym.make_vec(id, num_envs, vectorization_mode="vector_entry_point")``).
 
     ## Version History
 
@@ -339,3 +345,56 @@ class MultiChannelAutobiddingEnv(PaperEnv):
 
     def render(self):
         return None
+
+
+class MultiChannelAutobiddingVectorEnv(gym.vector.VectorEnv):
+    """``num_envs`` copies of :class:`MultiChannelAutobiddingEnv` stepped in one call, the
+    ``vector_entry_point`` of MultiChannelAutobidding-v0: no wrapper stack per copy, one
+    stacked observation array; copy ``i`` is seeded ``seed + i`` and autoresets on the
+    next step (``metadata["autoreset_mode"]``), exactly as ``SyncVectorEnv`` does
+    (``papergym.utils.env_checker.check_vector_env``)."""
+
+    metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(self, num_envs: int = 1, **kwargs: Any):
+        self.num_envs = check_int("num_envs", num_envs, low=1)
+        self.envs = [MultiChannelAutobiddingEnv(**kwargs) for _ in range(self.num_envs)]
+        first = self.envs[0]
+        self.single_observation_space = first.observation_space
+        self.single_action_space = first.action_space
+        self.observation_space = batch_space(first.observation_space, self.num_envs)
+        self.action_space = batch_space(first.action_space, self.num_envs)
+        self.render_mode = None
+        self._autoreset = np.zeros(self.num_envs, dtype=bool)
+
+    def reset(self, *, seed: int | list | None = None, options: dict | None = None):
+        if seed is None or isinstance(seed, (int, np.integer)):
+            seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"seed must be an int, None or {self.num_envs} seeds")
+        observations, infos = [], {}
+        for i, (env, s) in enumerate(zip(self.envs, seeds)):
+            obs, info = env.reset(seed=s, options=options)
+            observations.append(obs)
+            infos = self._add_info(infos, info, i)
+        self._autoreset[:] = False
+        return np.stack(observations), infos
+
+    def step(self, actions):
+        actions = np.asarray(actions)
+        observations = []
+        rewards = np.zeros(self.num_envs)
+        terminations = np.zeros(self.num_envs, dtype=bool)
+        truncations = np.zeros(self.num_envs, dtype=bool)
+        infos: dict = {}
+        for i, env in enumerate(self.envs):
+            if self._autoreset[i]:
+                obs, info = env.reset()
+            else:
+                obs, rewards[i], terminations[i], truncations[i], info = env.step(actions[i])
+            observations.append(obs)
+            infos = self._add_info(infos, info, i)
+        self._autoreset = terminations | truncations
+        return np.stack(observations), rewards, terminations, truncations, infos

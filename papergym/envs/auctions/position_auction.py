@@ -145,7 +145,7 @@ class PositionAuctionEnv(PaperEnv):
                            {"click_model": "cascade", "objective": "welfare"},
                            {"click_model": "cascade", "objective": "revenue"})
     quick_kwargs = {"horizon": 20}
-    speed_target = 0.04
+    speed_target = 0.03
     speed_target_reason = ("every step draws a round and solves its exact optimum for "
                            "info['regret'] (Dinkelbach matching for MNL, enumeration of all "
                            "allocations for cascade): about 0.3 ms and 0.5 ms")
