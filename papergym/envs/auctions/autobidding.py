@@ -154,8 +154,9 @@ class MultiChannelAutobiddingEnv(PaperEnv):
 
     - ``MultiChannelAutobidding-v0``: the defaults above (3 channels x 50 second-price
       auctions, uniform, rho = 10, gamma = 1, T = 1000, budget lever).  Leaderboard
-      boards: the defaults (the budget binds) and ``generator="correlated", budget=40,
-      target_roi=1.3`` (the ROI binds on about a third of the pools).
+      boards: the defaults (the budget binds), ``generator="correlated", budget=40,
+      target_roi=1.3`` (the ROI binds on about a third of the pools) and ``levers="roi"``
+      (the ROI lever alone: ``roi-only`` and ``random``).
 
     A batched ``MultiChannelAutobiddingVectorEnv`` is its ``vector_entry_point``
     (``gym.make_vec(id, num_envs, vectorization_mode="vector_entry_point")``).
@@ -169,7 +170,8 @@ class MultiChannelAutobiddingEnv(PaperEnv):
     primary_metric = "penalised_conversion_ratio"
     higher_is_better = True
     leaderboard_configs = ({"generator": "uniform"},
-                           {"generator": "correlated", "budget": 40.0, "target_roi": 1.3})
+                           {"generator": "correlated", "budget": 40.0, "target_roi": 1.3},
+                           {"generator": "uniform", "levers": "roi"})
     quick_kwargs = {"horizon": 100}
     speed_target = 0.7
     speed_target_reason = ("M Poisson draws of the realised conversions per step (numpy's "
