@@ -9,8 +9,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector.utils import batch_space
 from gymnasium.error import InvalidAction, ResetNeeded
+from gymnasium.vector.utils import batch_space
 
 from papergym.envs.auctions.channels import (
     AUCTION_FORMATS,
