@@ -157,3 +157,18 @@ def test_vector_env_refuses_bad_sizes():
     env = MultiChannelAutobiddingVectorEnv(num_envs=2, horizon=5)
     with pytest.raises(ValueError, match="seed"):
         env.reset(seed=[1, 2, 3])
+
+
+def test_vector_env_infos_equal_sync_infos():
+    """Beyond the checker's observations and rewards: the batched infos too, across
+    autoresets and episode ends (horizon 5, 12 steps)."""
+    from papergym.utils.env_checker import same
+
+    native = gym.make_vec(ENV_ID, num_envs=3, vectorization_mode="vector_entry_point",
+                          horizon=5)
+    sync = gym.make_vec(ENV_ID, num_envs=3, vectorization_mode="sync", horizon=5)
+    assert same(native.reset(seed=1)[1], sync.reset(seed=1)[1])
+    native.action_space.seed(0)
+    for _ in range(12):
+        action = native.action_space.sample()
+        assert same(native.step(action)[4], sync.step(action)[4])

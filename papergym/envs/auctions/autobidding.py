@@ -220,6 +220,7 @@ class MultiChannelAutobiddingEnv(PaperEnv):
         self.action_space = spaces.Box(0.0, high.astype(np.float32), shape=(n_act,),
                                        dtype=np.float32)
         self.observation_space = spaces.Box(0.0, np.inf, shape=(2 * M + 3,), dtype=np.float32)
+        self._action_shape = self.action_space.shape
         self._obs = np.zeros(2 * M + 3, dtype=np.float32)
         self._instance: AutobiddingInstance | None = None
         self._done = True
@@ -277,13 +278,11 @@ class MultiChannelAutobiddingEnv(PaperEnv):
 
     # ------------------------------------------------------------------ step
     def _levers(self, action: Any) -> tuple[list, list]:
-        try:
-            a = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InvalidAction(f"action {action!r} is not an array of numbers") from None
-        if a.shape != self.action_space.shape:
-            raise InvalidAction(f"action must have shape {self.action_space.shape}, "
-                                f"got {a.shape}")
+        a = np.asarray(action)
+        if a.dtype.kind not in "fiu":
+            raise InvalidAction(f"action {action!r} is not an array of numbers")
+        if a.shape != self._action_shape:
+            raise InvalidAction(f"action must have shape {self._action_shape}, got {a.shape}")
         values = a.tolist()
         low, high = min(values), max(values)
         if not (low >= 0.0 and high < float("inf")):     # also refuses NaN
@@ -303,8 +302,8 @@ class MultiChannelAutobiddingEnv(PaperEnv):
         inst = self._instance
         conv, spend_list = self._responder.respond(budgets, targets)
         if self.feedback == "poisson":
-            draw = self.np_random.poisson
-            realised_list = [float(draw(c)) for c in conv]   # scalar draws: 5x faster
+            draw = self._np_random.poisson
+            realised_list = [draw(c) for c in conv]   # scalar draws: 5x faster than an array
         else:
             realised_list = conv
         total_exp, total_spend = sum(conv), sum(spend_list)
@@ -384,19 +383,36 @@ class MultiChannelAutobiddingVectorEnv(gym.vector.VectorEnv):
         self._autoreset[:] = False
         return np.stack(observations), infos
 
+    def _batch_infos(self, infos: list[dict]) -> dict:
+        """Gymnasium's vector info layout (``info[key][i]`` with a ``_key`` mask): one
+        ``np.array`` per key when every copy reports the same flat keys (the usual step),
+        else Gymnasium's own ``_add_info`` merge (resets, episode ends)."""
+        keys = infos[0].keys()
+        if all(info.keys() == keys for info in infos) and "metrics" not in keys:
+            out = {}
+            mask = np.ones(self.num_envs, dtype=bool)
+            for key in keys:
+                out[key] = np.array([info[key] for info in infos])
+                out["_" + key] = mask
+            return out
+        merged: dict = {}
+        for i, info in enumerate(infos):
+            merged = self._add_info(merged, info, i)
+        return merged
+
     def step(self, actions):
         actions = np.asarray(actions)
-        observations = []
+        observations, infos = [], []
         rewards = np.zeros(self.num_envs)
         terminations = np.zeros(self.num_envs, dtype=bool)
         truncations = np.zeros(self.num_envs, dtype=bool)
-        infos: dict = {}
         for i, env in enumerate(self.envs):
             if self._autoreset[i]:
                 obs, info = env.reset()
             else:
                 obs, rewards[i], terminations[i], truncations[i], info = env.step(actions[i])
             observations.append(obs)
-            infos = self._add_info(infos, info, i)
+            infos.append(info)
         self._autoreset = terminations | truncations
-        return np.stack(observations), rewards, terminations, truncations, infos
+        return np.stack(observations), rewards, terminations, truncations, \
+            self._batch_infos(infos)
