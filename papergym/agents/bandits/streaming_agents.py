@@ -123,7 +123,7 @@ class UniformExplorationAgent(_KingChallenger):
     (regret ``O(K^{1/3} T^{2/3} log^{1/3} T)``)."""
 
     name = "uniform-exploration"
-    paper = None
+    paper = WANG + " (its benchmark)"
 
     def batch(self) -> int:
         return math.ceil((self.horizon / self.n_arms) ** (2 / 3)

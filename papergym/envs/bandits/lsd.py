@@ -391,11 +391,9 @@ class LSDBanditVectorEnv(gym.vector.VectorEnv):
             for i in np.flatnonzero(self._autoreset):
                 self._reset_copy(int(i))
             rewards[self._autoreset] = 0.0
-        if terminated.any():
-            metrics = [_metrics(self.envs[i].model(), self._expected[i], self._total[i])
-                       if terminated[i] else None for i in range(self.num_envs)]
-            infos["metrics"] = np.array(metrics, dtype=object)
-            infos["_metrics"] = terminated.copy()
+        for i in np.flatnonzero(terminated):
+            metrics = _metrics(self.envs[i].model(), self._expected[i], self._total[i])
+            infos = self._add_info(infos, {"metrics": metrics}, int(i))
         self._autoreset = terminated
         return (self._states.copy(), rewards, terminated, np.zeros(self.num_envs, dtype=bool),
                 infos)

@@ -636,10 +636,8 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
         if self._autoreset.any():
             for i in np.flatnonzero(self._autoreset):
                 self._reset_copy(int(i))
-        if terminated.any():
-            infos["metrics"] = np.array([core.metrics(i) if terminated[i] else None
-                                         for i in range(self.num_envs)], dtype=object)
-            infos["_metrics"] = terminated.copy()
+        for i in np.flatnonzero(terminated):
+            infos = self._add_info(infos, {"metrics": core.metrics(int(i))}, int(i))
         self._autoreset = terminated
         return (core.observations(), rewards, terminated, np.zeros(self.num_envs, dtype=bool),
                 infos)
