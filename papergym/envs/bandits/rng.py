@@ -28,12 +28,20 @@ def episode_key(np_random: np.random.Generator) -> np.uint64:
 def uniforms(key, counter) -> np.ndarray:
     """``splitmix64(key + counter * golden)`` as float64 uniforms in ``[0, 1)`` (elementwise;
     scalars give a 0-d array)."""
-    with np.errstate(over="ignore"):
-        z = np.asarray(key, dtype=np.uint64) + np.asarray(counter, dtype=np.uint64) * _GOLDEN
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        z = z ^ (z >> _S31)
-    return (z >> _S11).astype(np.float64) * _SCALE
+    # arrays (at least 1-d) wrap around on overflow silently, as the hash wants
+    counter = np.array(counter, dtype=np.uint64, ndmin=1)
+    scalar = counter.shape == (1,) and np.ndim(key) == 0
+    z = counter * _GOLDEN
+    z += np.array(key, dtype=np.uint64, ndmin=1)
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    z >>= _S11
+    out = z.astype(np.float64)
+    out *= _SCALE
+    return out.reshape(()) if scalar else out
 
 
 _MASK = (1 << 64) - 1

@@ -217,8 +217,14 @@ class StreamingBanditEnv(PaperEnv):
     primary_metric = "regret"
     higher_is_better = False
     leaderboard_configs = ({"setting": "clear_cut", "memory": 1},
-                           {"setting": "clear_cut", "memory": 8})
+                           {"setting": "clear_cut", "memory": 8},
+                           {"setting": "clear_cut", "memory": 50})
     quick_kwargs = {"n_arms": 20}
+    speed_target = 0.5
+    speed_target_reason = ("uniformly random legal actions are mostly batched pulls of up to "
+                           "2**J, each an exact binomial quantile (Boost's inversion); unit "
+                           "pulls, the Bernoulli path, run above 1.0x CartPole-v1 "
+                           "(benchmarks/bandits.py)")
     bad_inputs = {"n_arms": (1, 2.5), "memory": (0, -1), "horizon": (10, 0, 1.5),
                   "alpha": (0.0, -1.0, "x"), "beta": (-1.0, None), "setting": ("clear",),
                   "render_mode": ("human",)}
@@ -454,8 +460,45 @@ class _Batch:
         self.total = np.zeros(n)
         self.max_stored = np.zeros(n, dtype=np.int64)
         self._exp = np.left_shift(1, np.arange(codes.max_exponent + 1, dtype=np.int64))
+        self.rows = np.arange(n)
+        self._obs = np.zeros((n, 3 * (memory + 1) + 2), dtype=np.float32)
+        self._obs_valid = False
+        # flat views and row offsets of the hot path
+        self._slot_flat, self._pulls_flat = self.slot.reshape(-1), self.pulls.reshape(-1)
+        self._wins_flat, self._means_flat = self.wins.reshape(-1), self.means.reshape(-1)
+        self._obs_flat = self._obs.reshape(-1)
+        self._cell_base = self.rows * (memory + 1)
+        self._arm_base = self.rows * n_arms
+        self._obs_base = self.rows * self._obs.shape[1]
+
+    def apply_checked(self, actions, live, pull, target, count, fast: bool) -> np.ndarray:
+        """:meth:`apply` with the decoding done by the caller; ``fast`` when every row is a
+        live pull (the common case: whole-array operations on flat views, no row
+        selection)."""
+        if not fast:
+            return self.apply(actions, live)[0]
+        cell = self._cell_base + target            # flat index of (row, target)
+        arm = self._slot_flat[cell]
+        mu = self._means_flat[self._arm_base + arm]
+        wins = binomial_from_uniform(uniforms(self.keys, self.counter), count, mu)
+        pulls = self._pulls_flat[cell] + count
+        self._pulls_flat[cell] = pulls
+        won = self._wins_flat[cell] + wins
+        self._wins_flat[cell] = won
+        self.left -= count
+        self.regret += count * (self.best - mu)
+        self.total += wins
+        self.counter += np.uint64(1)
+        if self._obs_valid:  # only the pulled entries and the budget changed
+            obs = self._obs_flat
+            ocell = self._obs_base + 3 * target
+            obs[ocell + 1] = won / pulls
+            obs[ocell + 2] = pulls / self.horizon
+            self._obs[:, -2] = self.left / self.horizon
+        return wins.astype(np.float64)
 
     def start(self, i: int, means: np.ndarray, key) -> None:
+        self._obs_valid = False
         self.means[i] = means
         self.best[i] = means.max()
         self.keys[i] = key
@@ -496,6 +539,7 @@ class _Batch:
         """Step the rows where ``live`` (actions already legal); returns (rewards, regrets)."""
         c, m = self.codes, self.memory
         n = self.n
+        self._obs_valid = False
         rewards = np.zeros(n)
         regrets = np.zeros(n)
         is_pull = live & (actions < c.n_pull)
@@ -544,12 +588,17 @@ class _Batch:
 
     # -------------------------------------------------------------- views
     def observations(self) -> np.ndarray:
-        held = (self.slot >= 0).astype(np.float32)
-        mean = np.where(self.pulls > 0, self.wins / np.maximum(self.pulls, 1), 0.0)
-        frac = self.pulls / self.horizon
-        per = np.stack([held, mean, frac], axis=2).reshape(self.n, -1)
-        tail = np.stack([self.left / self.horizon, self.read / self.n_arms], axis=1)
-        return np.concatenate([per, tail], axis=1).astype(np.float32)
+        obs = self._obs
+        if self._obs_valid:
+            return obs.copy()
+        self._obs_valid = True
+        k = 3 * (self.memory + 1)
+        obs[:, 0:k:3] = self.slot >= 0
+        obs[:, 1:k:3] = self.wins / np.maximum(self.pulls, 1)
+        obs[:, 2:k:3] = self.pulls / self.horizon
+        obs[:, k] = self.left / self.horizon
+        obs[:, k + 1] = self.read / self.n_arms
+        return obs.copy()
 
     def observation(self, i: int) -> np.ndarray:
         return self.observations()[i]
@@ -587,6 +636,11 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
         self.action_space = LegalMultiDiscrete(np.full(self.num_envs, proto.codes.n),
                                                self.action_masks)
         self.codes = proto.codes
+        width = self.codes.max_exponent + 1
+        codes = np.arange(self.codes.n)
+        is_pull = codes < self.codes.n_pull
+        self._target_of = np.where(is_pull, codes // width, 0)
+        self._count_of = np.where(is_pull, np.left_shift(1, codes % width), 0).astype(np.int64)
         self._core = _Batch(self.num_envs, proto.n_arms, proto.memory, proto.horizon,
                             proto.codes)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
@@ -613,31 +667,37 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
     def step(self, actions):
         actions = np.asarray(actions, dtype=np.int64)
         core = self._core
-        live = ~self._autoreset
-        if actions.shape != (self.num_envs,) or actions.min() < 0 \
-                or actions.max() >= self.codes.n:
-            raise InvalidAction(f"actions must be {self.num_envs} integers in "
-                                f"[0, {self.codes.n})")
-        # legality without building whole masks: pulls need a held target within budget
         c = self.codes
-        rows = np.arange(self.num_envs)
+        # one comparison: negative actions wrap to huge unsigned values
+        if actions.shape != (self.num_envs,) or (actions.view(np.uint64) >= c.n).any():
+            raise InvalidAction(f"actions must be {self.num_envs} integers in [0, {c.n})")
+        any_reset = bool(self._autoreset.any())
+        live = ~self._autoreset
+        # legality without building whole masks: pulls need a held target within budget
         pull = actions < c.n_pull
-        target = np.where(pull, actions // (c.max_exponent + 1), 0)
-        count = core._exp[np.where(pull, actions % (c.max_exponent + 1), 0)]
-        ok = ~pull | ((core.slot[rows, target] >= 0) & (count <= core.left))
-        for i in np.flatnonzero(~pull & live):
-            ok[i] = bool(core.mask(i)[actions[i]])
-        if not ok[live].all():
-            bad = int(np.flatnonzero(live & ~ok)[0])
+        all_pull = bool(pull.all())
+        target = self._target_of[actions]   # 0 for non-pull actions
+        count = self._count_of[actions]     # 0 for non-pull actions
+        ok = (core._slot_flat[core._cell_base + target] >= 0) & (count <= core.left)
+        if not all_pull:
+            ok |= ~pull
+            for i in np.flatnonzero(~pull & live):
+                ok[i] = bool(core.mask(i)[actions[i]])
+        if any_reset:
+            ok |= self._autoreset
+        if not ok.all():
+            bad = int(np.flatnonzero(~ok)[0])
             raise InvalidAction(f"copy {bad}: action {int(actions[bad])} is not legal now")
-        rewards, _ = core.apply(actions, live)
-        terminated = live & (core.left == 0)
-        infos: dict[str, Any] = {}
-        if self._autoreset.any():
+        rewards = core.apply_checked(actions, live, pull, target, count, all_pull and not any_reset)
+        terminated = core.left == 0
+        if any_reset:
+            terminated &= live
             for i in np.flatnonzero(self._autoreset):
                 self._reset_copy(int(i))
-        for i in np.flatnonzero(terminated):
-            infos = self._add_info(infos, {"metrics": core.metrics(int(i))}, int(i))
+        infos: dict[str, Any] = {}
+        if terminated.any():
+            for i in np.flatnonzero(terminated):
+                infos = self._add_info(infos, {"metrics": core.metrics(int(i))}, int(i))
         self._autoreset = terminated
         return (core.observations(), rewards, terminated, np.zeros(self.num_envs, dtype=bool),
                 infos)
