@@ -288,3 +288,21 @@ def test_isi_combucb1_beats_oracle_greedy_and_combucb1_on_the_spike():
 def test_stationary_foils_do_no_better_than_greedy_on_the_spike():
     for name in ("ucb1", "sw-ucb"):
         assert _mean_ratio(name, range(2), horizon=600) < 0.4
+
+
+def test_metrics_fall_back_to_the_planner_above_the_dp_limit():
+    env = LSDBanditEnv(n_arms=7, cap=10, horizon=40, instance="random")
+    env.reset(seed=0)
+    for t in range(40):
+        *_, info = env.step(t % 7)
+    m = info["metrics"]
+    assert m["optimum_exact"] == 0.0 and m["optimum"] == m["planner_payoff"]
+    assert m["ratio_to_optimum"] == pytest.approx(m["expected_payoff"] / m["planner_payoff"])
+
+
+def test_planner_beats_greedy_on_the_monotone_satiation_board():
+    kwargs = {"instance": "random", "n_arms": 3, "cap": 4, "signed": True, "monotone": True,
+              "horizon": 120}
+    planner = _mean_ratio("lsd-lp-planner", range(6), **kwargs)
+    greedy = _mean_ratio("oracle-greedy", range(6), **kwargs)
+    assert planner >= greedy - 1e-9 and planner > 0.95, (planner, greedy)

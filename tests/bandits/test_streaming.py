@@ -206,3 +206,23 @@ def test_full_memory_ucb1_is_the_unconstrained_reference():
     seeds = range(4)
     ucb = regrets("stream-ucb1", seeds, memory=50).mean()
     assert ucb < 0.2 * regrets("game-of-arms", seeds, memory=50).mean()
+
+
+@settings(max_examples=30, deadline=None)
+@given(agent=st.sampled_from(["uniform-exploration", "naive-eps-best", "game-of-arms",
+                              "log-eps-best", "loglog-eps-best", "logstar-eps-best"]),
+       n_arms=st.integers(2, 40), memory=st.integers(1, 6), seed=st.integers(0, 10**6),
+       setting=st.sampled_from(["clear_cut", "mix_in"]), alpha=st.sampled_from([1.0, 30.0]))
+def test_no_agent_ever_holds_more_than_memory_arms(agent, n_arms, memory, seed, setting, alpha):
+    """Every agent, on any (K, memory, setting, T): within memory, the budget spent exactly
+    (a memory-hungry agent refuses a too small memory with a ValueError naming it)."""
+    from papergym.agents.base import why_not_applicable
+
+    kwargs = {"n_arms": n_arms, "memory": memory, "setting": setting, "alpha": alpha}
+    if why_not_applicable(agent, "StreamingBandit-v0", kwargs) is not None:
+        with pytest.raises(ValueError, match="memory"):
+            papergym.run("StreamingBandit-v0", agent, seeds=[seed], **kwargs)
+        return
+    (r,) = papergym.run("StreamingBandit-v0", agent, seeds=[seed], **kwargs)
+    assert r.metrics["max_stored"] <= memory
+    assert r.metrics["episode_length"] >= 1 and r.metrics["regret"] >= 0

@@ -181,6 +181,9 @@ class LSDBanditEnv(PaperEnv):
     ## Registered Configurations
 
     - ``LSDBandit-v0``: the defaults above (spike instance, k = 5, width 10, T = 3600).
+      Its leaderboard boards: ``spike``; ``step`` (``n_arms=2, cap=11``; their run used
+      T = 3300); and Foussoul et al.'s monotone satiation setting (``random``, ``n_arms=3,
+      cap=4, signed=True, monotone=True``: a fresh monotone table per seed).
 
     ## Version History
 
@@ -191,9 +194,13 @@ class LSDBanditEnv(PaperEnv):
                 "autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
     primary_metric = "ratio_to_optimum"
     higher_is_better = True
+    #: Laforgue's two instances; the step board keeps the default horizon (their run: 3300)
+    #: so that ``quick_kwargs`` shortens it too
     leaderboard_configs = ({"instance": "spike"},
-                           {"instance": "step", "n_arms": 2, "cap": 11, "horizon": 3300})
-    quick_kwargs = {"horizon": 200}
+                           {"instance": "step", "n_arms": 2, "cap": 11},
+                           {"instance": "random", "n_arms": 3, "cap": 4, "signed": True,
+                            "monotone": True})
+    quick_kwargs = {"horizon": 120}
     bad_inputs = {"n_arms": (1, 2.0, True), "cap": (0, "10"), "horizon": (1, -5),
                   "instance": ("spiky",), "payoffs": ([[0.5] * 10] * 5,),
                   "signed": (1, "yes"), "monotone": (None, 0), "render_mode": ("human",)}
@@ -328,7 +335,9 @@ def _render(model, history, cap, signed) -> np.ndarray:
 class LSDBanditVectorEnv(gym.vector.VectorEnv):
     """``num_envs`` copies of :class:`LSDBanditEnv` stepped together in numpy, exactly as
     ``SyncVectorEnv`` steps them under the same seeds (copy ``i`` seeded ``seed + i``), with
-    next-step autoreset: the step after an episode's end resets that copy."""
+    next-step autoreset: the step after an episode's end resets that copy.  Its infos carry
+    only the episode-end ``metrics`` (in Gymnasium's vector-info layout, ``_metrics`` the
+    mask), not the per-step keys of the single env."""
 
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP, "render_modes": []}
 

@@ -622,7 +622,9 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
     """``num_envs`` copies of :class:`StreamingBanditEnv` stepped together in numpy (pulls
     of all copies in one vectorised binomial inversion), exactly as ``SyncVectorEnv``
     steps them under the same seeds, with next-step autoreset.  An illegal action of any
-    copy raises ``InvalidAction`` before anything changes."""
+    copy raises ``InvalidAction`` before anything changes; ``action_masks()`` gives every
+    copy's mask and ``action_space.sample()`` draws legal actions.  Its infos carry only the
+    episode-end ``metrics`` (Gymnasium's vector-info layout), not the per-step keys."""
 
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP, "render_modes": []}
 
