@@ -43,7 +43,6 @@ class _BlockUCB(Agent):
         self._t = 0
         self._plan: list[int] = []
         self._pos = 0
-        self._block_states = None
         self._pulled_at: dict[int, int] = {}
 
     def _ucb(self) -> np.ndarray:
@@ -62,7 +61,6 @@ class _BlockUCB(Agent):
             states = np.asarray(observation)
             self._plan = self._new_block(states)
             self._pos = 0
-            self._block_start_states = states.copy()
             self._pulled_at = {}
         arm = self._plan[self._pos]
         self._last_state = int(np.asarray(observation)[arm])

@@ -47,7 +47,7 @@ class LPPlannerAgent(Agent):
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
         m = env_model
-        self._actions, self.planned_value, _ = lsd_math.lp_planner(m.table, m.horizon, m.cap,
+        self._actions, self._planned_value, _ = lsd_math.lp_planner(m.table, m.horizon, m.cap,
                                                                     m.signed)
 
     def act(self, observation, info):

@@ -29,12 +29,12 @@ class _StreamingAgent(Agent):
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
-        self.memory = len(info["slot_pulls"]) - 1
+        self._memory = len(info["slot_pulls"]) - 1
         n = self.action_space.n
-        self.codes = StreamingActions(self.memory, (n - 2 * self.memory - 1) // (self.memory + 1) - 1)
-        self.n_arms = int(info["n_arms"])
-        self.horizon = int(info["pulls_left"])
-        self.eps = (self.n_arms / self.horizon) ** (1 / 3)
+        self._codes = StreamingActions(self._memory, (n - 2 * self._memory - 1) // (self._memory + 1) - 1)
+        self._n_arms = int(info["n_arms"])
+        self._horizon = int(info["pulls_left"])
+        self._eps = (self._n_arms / self._horizon) ** (1 / 3)
         self._info = info
         self._gen = self.run()
         self._next = next(self._gen)
@@ -62,8 +62,8 @@ class _StreamingAgent(Agent):
 
     def _spend_rest(self) -> Coroutine:
         pulls = self._info["slot_pulls"]
-        held = [s for s in range(self.memory + 1) if self._info["action_mask"][
-            self.codes.pull(s, 0)]]
+        held = [s for s in range(self._memory + 1) if self._info["action_mask"][
+            self._codes.pull(s, 0)]]
         target = max(held, key=lambda s: pulls[s])
         yield from self.pull(target, self.left)
 
@@ -74,19 +74,19 @@ class _StreamingAgent(Agent):
         wins = 0
         n = int(n)
         while n > 0 and self.left > 0:
-            j = min(min(n, self.left).bit_length() - 1, self.codes.max_exponent)
-            wins += int((yield self.codes.pull(target, j)))
+            j = min(min(n, self.left).bit_length() - 1, self._codes.max_exponent)
+            wins += int((yield self._codes.pull(target, j)))
             n -= 1 << j
         return wins
 
     def store(self, slot: int) -> Coroutine:
-        yield self.codes.store(slot)
+        yield self._codes.store(slot)
 
     def drop(self, slot: int) -> Coroutine:
-        yield self.codes.drop(slot)
+        yield self._codes.drop(slot)
 
     def skip(self) -> Coroutine:
-        yield self.codes.skip
+        yield self._codes.skip
 
     def commit(self, slot: int) -> Coroutine:
         yield from self.pull(slot, self.left)
@@ -108,7 +108,7 @@ class _KingChallenger(_StreamingAgent):
         b = max(1, self.batch())
         king_mean = None
         while self.arriving and self.left > 0:
-            wins = yield from self.pull(self.memory, b)
+            wins = yield from self.pull(self._memory, b)
             mean = wins / b
             if king_mean is None or mean > king_mean:
                 king_mean = mean
@@ -126,8 +126,8 @@ class UniformExplorationAgent(_KingChallenger):
     paper = WANG + " (its benchmark)"
 
     def batch(self) -> int:
-        return math.ceil((self.horizon / self.n_arms) ** (2 / 3)
-                         * math.log(self.horizon) ** (1 / 3))
+        return math.ceil((self._horizon / self._n_arms) ** (2 / 3)
+                         * math.log(self._horizon) ** (1 / 3))
 
 
 class NaiveEpsBestAgent(_KingChallenger):
@@ -137,7 +137,7 @@ class NaiveEpsBestAgent(_KingChallenger):
     name = "naive-eps-best"
 
     def batch(self) -> int:
-        return math.ceil(math.log(self.n_arms) / self.eps ** 2)
+        return math.ceil(math.log(self._n_arms) / self._eps ** 2)
 
 
 def tower_levels(kind: str, n_arms: int, eps: float) -> tuple[list[int], list[float]]:
@@ -193,15 +193,15 @@ class TowerEpsBestAgent(_StreamingAgent):
         self.name = f"{kind}-eps-best"
 
     def run(self) -> Coroutine:
-        batches, caps = tower_levels(self.kind, self.n_arms, self.eps)
+        batches, caps = tower_levels(self.kind, self._n_arms, self._eps)
         levels = len(batches)
-        if levels > self.memory:
-            raise ValueError(f"{self.name} needs memory >= {levels} for K = {self.n_arms}, "
-                             f"got {self.memory}")
+        if levels > self._memory:
+            raise ValueError(f"{self.name} needs memory >= {levels} for K = {self._n_arms}, "
+                             f"got {self._memory}")
         slot_of: list[int | None] = [None] * levels   # the slot holding each level's king
         est = [0.0] * levels
         spent = [0.0] * levels
-        free = list(range(self.memory))
+        free = list(range(self._memory))
 
         def promote(lvl):  # the king of lvl moves up, duelling; may cascade
             while lvl + 1 < levels and spent[lvl] > caps[lvl] and slot_of[lvl] is not None:
@@ -221,7 +221,7 @@ class TowerEpsBestAgent(_StreamingAgent):
 
         while self.arriving and self.left > 0:
             b = batches[0]
-            mean = (yield from self.pull(self.memory, b)) / b
+            mean = (yield from self.pull(self._memory, b)) / b
             spent[0] += b
             if slot_of[0] is None:
                 slot = free.pop()
@@ -258,12 +258,12 @@ class GameOfArmsAgent(_StreamingAgent):
     name = "game-of-arms"
 
     def run(self) -> Coroutine:
-        inv = 1.0 / self.eps ** 2
-        rounds = max(1, math.ceil(10 * math.log(max(math.log(self.n_arms), 1.0 + 1e-9))))
-        stop = 10 * self.n_arms * inv
+        inv = 1.0 / self._eps ** 2
+        rounds = max(1, math.ceil(10 * math.log(max(math.log(self._n_arms), 1.0 + 1e-9))))
+        stop = 10 * self._n_arms * inv
         used = 0
         first = math.ceil(inv)
-        king_mean = (yield from self.pull(self.memory, first)) / first
+        king_mean = (yield from self.pull(self._memory, first)) / first
         used += first
         yield from self.store(0)
         budget = 1.2 * inv
@@ -273,11 +273,11 @@ class GameOfArmsAgent(_StreamingAgent):
             crowned = False
             for lvl in range(rounds):
                 r = math.ceil(2 ** lvl * inv)
-                wins += yield from self.pull(self.memory, r)
+                wins += yield from self.pull(self._memory, r)
                 pulls += r
                 used += r
                 budget -= r
-                if wins / pulls <= king_mean - self.eps / 5:
+                if wins / pulls <= king_mean - self._eps / 5:
                     break
                 if budget <= 0 or lvl == rounds - 1:
                     crowned = True
@@ -303,7 +303,7 @@ class StreamingUCB1Agent(_StreamingAgent):
         slots = []
         wins, pulls = [], []
         while self.arriving and self.left > 0:
-            w = yield from self.pull(self.memory, 1)
+            w = yield from self.pull(self._memory, 1)
             slot = len(slots)
             yield from self.store(slot)
             slots.append(slot)
