@@ -226,3 +226,14 @@ def test_no_agent_ever_holds_more_than_memory_arms(agent, n_arms, memory, seed, 
     (r,) = papergym.run("StreamingBandit-v0", agent, seeds=[seed], **kwargs)
     assert r.metrics["max_stored"] <= memory
     assert r.metrics["episode_length"] >= 1 and r.metrics["regret"] >= 0
+
+
+def test_render_shows_the_arms_read_and_held():
+    env = StreamingBanditEnv(n_arms=4, memory=1, horizon=100, render_mode="rgb_array")
+    env.reset(seed=0, options={"instance": [0.0, 1.0, 0.5, 0.25]})
+    env.step(env.codes.skip)         # arm 0 let go, arm 1 arrives
+    img = env.render()
+    assert img.shape == (16, 16, 3)
+    assert img[0, 4:8].min() == 255 and img[0, 0:4].max() == 0   # grey = mean of arms read
+    assert tuple(img[14, 4]) == (40, 200, 40)                   # arm 1 is held (arriving)
+    assert StreamingBanditEnv(render_mode=None).render() is None
