@@ -50,6 +50,13 @@ def test_signed_transition_counts_consecutive_plays_and_idle_rounds():
     assert seen == [[-1, 2], [-2, 3], [-3, 3], [-3, 3], [1, -1], [2, -2]]
 
 
+def test_numpy_integer_actions_are_accepted():
+    env = LSDBanditEnv(horizon=20)
+    env.reset(seed=0)
+    for action in (np.int64(1), np.array(2), np.array([3])):
+        env.step(action)
+
+
 def test_reward_is_bernoulli_of_the_table_entry_and_metrics_are_exact():
     table = np.array([[0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
     env = LSDBanditEnv(n_arms=2, cap=3, horizon=6, instance="custom", payoffs=table)
@@ -73,7 +80,7 @@ def test_episode_metrics_ratio_and_planner():
     assert m["planner_payoff"] <= m["optimum"] + 1e-9
 
 
-@pytest.mark.parametrize("bad", [5, -1, 2.5, "1", None])
+@pytest.mark.parametrize("bad", [5, -1, 2.5, 1.0, "1", None, True, np.array([1, 2])])
 def test_illegal_actions_raise_and_change_nothing(bad):
     env = LSDBanditEnv(horizon=20)
     obs, _ = env.reset(seed=0)

@@ -13,6 +13,7 @@ from gymnasium.error import InvalidAction, ResetNeeded
 from gymnasium.vector.utils import batch_space
 
 from papergym.envs.bandits import lsd_math
+from papergym.envs.bandits._common import int_action
 from papergym.envs.bandits.rng import episode_key, uniform_scalar, uniforms
 from papergym.envs.base import PaperEnv
 from papergym.utils.checks import (
@@ -266,13 +267,7 @@ class LSDBanditEnv(PaperEnv):
     def step(self, action):
         if self._done:
             raise ResetNeeded("step() before reset() or after the episode ended")
-        try:
-            arm = int(action)
-        except (TypeError, ValueError):
-            raise InvalidAction(f"action must be an arm in [0, {self.n_arms}), got "
-                                f"{action!r}") from None
-        if arm != action or not 0 <= arm < self.n_arms or isinstance(action, (bool, np.bool_)):
-            raise InvalidAction(f"action must be an arm in [0, {self.n_arms}), got {action!r}")
+        arm = int_action(action, self.n_arms)
         states, cap = self._state_list, self.cap
         if self.render_mode is not None:
             self._history.append((np.array(states), arm))

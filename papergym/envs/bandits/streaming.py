@@ -11,6 +11,7 @@ from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 from gymnasium.vector.utils import batch_space
 
+from papergym.envs.bandits._common import int_action
 from papergym.envs.bandits.rng import (
     binomial_from_uniform,
     binomial_scalar,
@@ -288,13 +289,9 @@ class StreamingBanditEnv(PaperEnv):
         if self._done:
             raise ResetNeeded("step() before reset() or after the episode ended")
         core = self._core
-        try:
-            a = int(action)
-        except (TypeError, ValueError):
-            raise InvalidAction(f"action must be an integer, got {action!r}") from None
-        if a != action or isinstance(action, (bool, np.bool_)) or not 0 <= a < self.codes.n \
-                or not core.mask()[a]:
-            raise InvalidAction(f"action {action!r} is not legal now (see info['action_mask'])")
+        a = int_action(action, self.codes.n)
+        if not core.mask()[a]:
+            raise InvalidAction(f"action {a} is not legal now (see info['action_mask'])")
         reward, regret = core.apply(a)
         terminated = core.left == 0
         info = core.info(regret)
