@@ -22,6 +22,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "paging",
     "coding",
     "auctions",
+    "bandits",
 )
 
 _REGISTERED = False
