@@ -166,12 +166,13 @@ def check_class_contract(env_id: str) -> None:
 
 
 def check_gymnasium_api(env_id: str) -> None:
-    """Gymnasium's own ``check_env`` on the unwrapped env (quick kwargs)."""
+    """Gymnasium's own ``check_env`` on the unwrapped env (quick kwargs); like SB3's, it
+    steps with unmasked random actions, so a masked one is replaced by a legal one."""
     from gymnasium.utils.env_checker import check_env
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_env(quick_make(env_id).unwrapped, skip_render_check=True)
+        check_env(_LegalizeMaskedActions(quick_make(env_id).unwrapped), skip_render_check=True)
 
 
 def check_sb3_api(env_id: str) -> None:
