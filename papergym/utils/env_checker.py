@@ -101,9 +101,13 @@ def rollout(env: gym.Env, seed: int, steps: int = 200) -> list:
     return trace
 
 
-class _LegalizeMaskedActions(gym.Wrapper):
+class _LegalizeMaskedActions(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """SB3's check_env steps with unmasked random actions; a masked one (which papergym
     envs refuse with InvalidAction) is replaced by the first legal action."""
+
+    def __init__(self, env: gym.Env):
+        gym.utils.RecordConstructorArgs.__init__(self)
+        gym.Wrapper.__init__(self, env)
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
