@@ -128,21 +128,25 @@ class PredictiveRouter(Agent):
     name = "route-predictive"
     paper = TRYAGE
 
+    #: fitted predictors by (settings, training size, ridge): every seed's copy shares them
+    _FITTED: dict[tuple, dict] = {}
+
     def __init__(self, training_queries: int = 2000, ridge: float = 1e-2):
         self.training_queries = training_queries
         self.ridge = ridge
-        self._fitted: dict | None = None
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
-        key = (info["variant"], info["lam"], info["estimate_noise"], info["big_budget"])
-        if self._fitted is None or self._fitted["key"] != key:
-            self._fit(key)
+        key = (info["variant"], info["lam"], info["estimate_noise"], info["big_budget"],
+               self.training_queries, self.ridge)
+        if key not in self._FITTED:
+            self._FITTED[key] = self._fit(key)
+        self._fitted = self._FITTED[key]
 
-    def _fit(self, key) -> None:
+    def _fit(self, key) -> dict:
         from papergym.envs.serving.routing import LLMRoutingEnv
 
-        variant, lam, noise, budget = key
+        variant, lam, noise, budget = key[:4]
         env = LLMRoutingEnv(variant=variant, num_queries=self.training_queries, lam=lam,
                             estimate_noise=noise, big_budget=budget)
         env.reset(seed=2**31 - 1)                    # a training set of its own
@@ -150,8 +154,7 @@ class PredictiveRouter(Agent):
         x = np.column_stack([data.features, np.ones(len(data.features))])
         gram = x.T @ x + self.ridge * np.eye(x.shape[1])
         weights = np.linalg.solve(gram, x.T @ data.quality)       # (d, options)
-        self._fitted = {"key": key, "weights": weights, "lam": lam,
-                        "cost": data.cost.mean(axis=0)}
+        return {"weights": weights, "lam": lam, "cost": data.cost.mean(axis=0)}
 
     def act(self, observation, info):
         legal = _legal(info)
