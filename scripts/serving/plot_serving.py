@@ -64,7 +64,7 @@ def expert_figure(out: Path) -> None:
             stalls.append(np.mean([r.metrics["stall_ms"] for r in runs]) / 1000)
     lru = papergym.run("ExpertOffloading-v0", "expert-lru", seeds=2, num_tokens=512)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8))
-    for (agent, regroup), (hits, stalls) in series.items():
+    for (_agent, regroup), (hits, stalls) in series.items():
         label = "predictive + regrouping" if regroup else "predictive prefetch"
         ax1.plot(accuracies, hits, marker="o", label=label)
         ax2.plot(accuracies, stalls, marker="o", label=label)

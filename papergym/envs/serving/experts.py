@@ -62,10 +62,10 @@ def sample_trace(rng: np.random.Generator, *, num_tokens: int, layers: int, expe
     routes = np.argsort(-keys, axis=2)[:, :, :top_k]
     predicted = routes.copy()
     wrong = rng.random(routes.shape) >= accuracy
-    for t, l, j in zip(*np.nonzero(wrong)):
-        others = np.setdiff1d(np.arange(experts), predicted[t, l])
+    for t, layer, j in zip(*np.nonzero(wrong)):
+        others = np.setdiff1d(np.arange(experts), predicted[t, layer])
         if len(others):
-            predicted[t, l, j] = rng.choice(others)
+            predicted[t, layer, j] = rng.choice(others)
     return ExpertTrace(routes, predicted, topic)
 
 
