@@ -23,6 +23,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "coding",
     "auctions",
     "bandits",
+    "serving",
 )
 
 _REGISTERED = False
