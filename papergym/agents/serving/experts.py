@@ -56,7 +56,7 @@ class LRUExpertAgent(_ExpertAgent):
     """Keeps the experts used most recently (exponentially decayed recency)."""
 
     name = "expert-lru"
-    paper = None
+    paper = "LRU expert caching, the baseline of " + EXPERTFLOW
 
     def act(self, observation, info):
         return self._action(self.recency + 1e-3 * observation["cache"], observation, self.recency)
@@ -118,7 +118,7 @@ class OracleExpertAgent(_ExpertAgent):
     does better on them: its hit ratio equals the env's ``oracle_hit_ratio``."""
 
     name = "expert-oracle"
-    paper = None
+    paper = "Belady-style per-batch oracle (an upper bound for " + EXPERTFLOW + ")"
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):

@@ -63,7 +63,7 @@ class ColocatedBestAgent(_SearchAgent):
     colocated placement within the budget, simulated, the highest goodput per GPU kept."""
 
     name = "colocated-best"
-    paper = None
+    paper = "vLLM-style colocated serving, the baseline of " + DISTSERVE
 
     def candidates(self, instance):
         return [i for i in np.flatnonzero(instance.feasible)
@@ -75,7 +75,7 @@ class RandomSearchAgent(_SearchAgent):
     best: the baseline any search must beat at the same simulation budget."""
 
     name = "random-search"
-    paper = None
+    paper = "Bergstra and Bengio, Random search for hyper-parameter optimization, JMLR 2012"
 
     def __init__(self, samples: int = 8):
         self.samples = samples

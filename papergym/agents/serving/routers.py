@@ -8,6 +8,8 @@ from papergym.agents.base import Agent
 
 TRYAGE = ("Hari and Thomson, Tryage: Real-time, intelligent Routing of User Prompts to "
           "Large Language Models, arXiv 2308.11601")
+BASELINES = ("the oracle and fixed-choice baselines of Tryage (arXiv 2308.11601), EllieSQL "
+             "(arXiv 2503.22402) and Duo-LLM (arXiv 2410.10846)")
 
 
 def _legal(info) -> np.ndarray:
@@ -20,7 +22,7 @@ class OracleRouter(Agent):
     route search (exhaustive over all routes within the big-module budget)."""
 
     name = "route-oracle"
-    paper = None
+    paper = BASELINES
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):
@@ -40,7 +42,7 @@ class AlwaysCheapestRouter(Agent):
     that skips every layer (the first legal option: options are ordered cheapest first)."""
 
     name = "route-always-cheapest"
-    paper = None
+    paper = BASELINES
 
     def act(self, observation, info):
         return int(_legal(info)[0])
@@ -51,7 +53,7 @@ class AlwaysBestRouter(Agent):
     route with the most big modules allowed (the last legal option)."""
 
     name = "route-always-best"
-    paper = None
+    paper = BASELINES
 
     def act(self, observation, info):
         return int(_legal(info)[-1])
