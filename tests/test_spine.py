@@ -393,7 +393,7 @@ def test_cli_run_wrong_typed_env_argument_exits_2_naming_it(kw, capsys):
 
 
 def test_cli_list_and_run_print_tables():
-    wide = {**os.environ, "COLUMNS": "200"}  # no wrapping inside the agent names
+    wide = {**os.environ, "COLUMNS": "1000"}  # no wrapping inside the agent names
     out = subprocess.run([sys.executable, "-m", "papergym.cli", "list"], capture_output=True,
                          text=True, check=True, env=wide).stdout
     assert "Paging-v0" in out and "lru" in out
