@@ -19,8 +19,13 @@ from papergym.envs.cascading.model import (
     optimal_plan,
 )
 from papergym.envs.cascading.spaces import ItemListSpace, parse_list
-from papergym.utils.checks import check_choice, check_int, check_probability, check_real, \
-    check_render_mode
+from papergym.utils.checks import (
+    check_choice,
+    check_int,
+    check_probability,
+    check_real,
+    check_render_mode,
+)
 
 __all__ = ["CascadingBanditEnv", "CascadingRLEnv", "BANDIT_GENERATORS"]
 
@@ -419,7 +424,7 @@ class CascadingBanditEnv(CascadingRLEnv):
     """
 
     leaderboard_configs = ({},)
-    quick_kwargs = {"num_rounds": 1000}
+    quick_kwargs = {"num_rounds": 500}
     bad_inputs = {"n_items": (0, 1.5), "list_size": (0, 17), "num_rounds": (0, "10"),
                   "generator": ("zipf",), "attraction": (-0.2, 1.1, None),
                   "gap": (-0.1, 0.5, None), "render_mode": ("human",)}

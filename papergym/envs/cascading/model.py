@@ -220,7 +220,7 @@ def best_perm_table(q: np.ndarray, w: np.ndarray, w_bot: np.ndarray,
     a reverse cumulative maximum of ``c_i = q_i w_i + (1 - q_i) F(i + 1, k - 1)`` over the
     positions (``F(i, k) = max(F(i + 1, k), c_i)`` unrolled), so the table costs ``m``
     numpy passes over (S, N).  Returns the sorted item order (S, N) (dropped items, ``w <=
-    w_bot``, moved to the end with ``q = 0``: they are never taken) and ``F`` (S, N + 1,
+    w_bot``, moved to the end and given ``q = 0``: they are never taken) and ``F`` (S, N + 1,
     m + 1); ``F[:, 0, m]`` is the value.  :func:`trace_list` reads one state's list."""
     q = np.asarray(q, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -228,19 +228,19 @@ def best_perm_table(q: np.ndarray, w: np.ndarray, w_bot: np.ndarray,
     n_states, n_items = w.shape
     m = int(list_size)
     key = np.where(w > w_bot[:, None], -w, np.inf)
-    order = np.argsort(key, axis=1, kind="stable")
-    ws = np.take_along_axis(w, order, axis=1)
-    qs = np.where(np.take_along_axis(key, order, axis=1) < np.inf,
-                  np.take_along_axis(q, order, axis=1), 0.0)
+    order = key.argsort(axis=1, kind="stable")
+    rows = np.arange(n_states)[:, None]
+    ws = w[rows, order]
+    # a dropped item gets q = 0: then c_i = F(i + 1, k - 1) <= F(i + 1, k), never taken
+    qs = np.where(key[rows, order] < np.inf, q[rows, order], 0.0)
     F = np.empty((n_states, n_items + 1, m + 1))
     F[:] = w_bot[:, None, None]
     gain = qs * ws
     stay = 1.0 - qs
     for k in range(1, m + 1):
         c = gain + stay * F[:, 1:, k - 1]
-        c = np.where(qs > 0.0, c, -np.inf)
-        F[:, :n_items, k] = np.maximum(np.maximum.accumulate(c[:, ::-1], axis=1)[:, ::-1],
-                                       w_bot[:, None])
+        np.maximum(np.maximum.accumulate(c[:, ::-1], axis=1)[:, ::-1], w_bot[:, None],
+                   out=F[:, :n_items, k])
     return order, F
 
 
