@@ -28,7 +28,7 @@ def test_spaces_and_reset():
     env = small_env()
     obs, info = env.reset(seed=0)
     assert env.observation_space.contains(obs) and obs.dtype == np.int64
-    assert tuple(obs) == (0, 0) and info == {"state": 0, "h": 0, "episode": 0}
+    assert tuple(obs) == (0, 0) and info == {"state": 0, "h": 0, "paper_episode": 0}
     assert env.action_space.shape == (2,) and (env.action_space.nvec == 5).all()
     for _ in range(50):
         assert env.action_space.contains(env.action_space.sample())

@@ -61,7 +61,7 @@ class CascadingBPIAgent(CascadingVIAgent):
         if self.stopped:
             return
         est = self._estimates()
-        upper = self._upper_plan(est)
+        upper = self.upper_value = self._upper_plan(est)
         lists = np.full((self.horizon, self.n_states, self.list_size), self.n_items,
                         dtype=np.int64)
         for h in range(self.horizon):

@@ -95,9 +95,10 @@ class CascadingRLEnv(PaperEnv):
 
     ## Info
 
-    At reset: ``state``, ``h``, ``episode`` (the paper episode index ``k``).  At every step:
+    At reset: ``state``, ``h``, ``paper_episode`` (the paper episode index ``k``).  At
+    every step:
 
-    - ``state``, ``h``, ``episode``: where the list was shown.
+    - ``state``, ``h``, ``paper_episode``: where the list was shown.
     - ``examined``: tuple of the items the user examined (the prefix up to and including
       the click, the whole list when nothing was clicked).
     - ``click_position``: index of the clicked item in the list, -1 for no click;
@@ -232,7 +233,7 @@ class CascadingRLEnv(PaperEnv):
         self._total_reward = self._regret = 0.0
         self._done = False
         self._history: list[tuple[int, int]] = []
-        return self._obs(), {"state": self._state, "h": 0, "episode": 0}
+        return self._obs(), {"state": self._state, "h": 0, "paper_episode": 0}
 
     def _load(self, inst: CascadingInstance) -> None:
         self._instance = inst
@@ -306,7 +307,7 @@ class CascadingRLEnv(PaperEnv):
         if self.render_mode == "rgb_array":
             self._history.append((len(items), click))
             del self._history[:-_HISTORY]
-        info = {"state": s, "h": h, "episode": self._k, "examined": examined,
+        info = {"state": s, "h": h, "paper_episode": self._k, "examined": examined,
                 "click_position": click, "clicked_item": item, "next_state": nxt,
                 "episode_end": h + 1 == self.horizon, "regret": regret}
         terminated = False
@@ -391,10 +392,10 @@ class CascadingBanditEnv(CascadingRLEnv):
 
     ## Info
 
-    As in ``CascadingRL-v0``: at reset ``state``, ``h``, ``episode``; at every step
-    ``state`` (0), ``h`` (0), ``episode`` (the round), ``examined``, ``click_position``,
-    ``clicked_item``, ``next_state`` (0), ``episode_end`` (True), ``regret``; at the end
-    ``metrics``: ``cumulative_regret`` (primary), ``realized_regret``, ``total_reward``,
+    As in ``CascadingRL-v0``: at reset ``state``, ``h``, ``paper_episode``; at every
+    step ``state`` (0), ``h`` (0), ``paper_episode`` (the round), ``examined``,
+    ``click_position``, ``clicked_item``, ``next_state`` (0), ``episode_end`` (True),
+    ``regret``; at the end ``metrics``: ``cumulative_regret`` (primary), ``realized_regret``, ``total_reward``,
     ``optimal_value`` (the best list's click probability), ``clicks``, ``click_rate``,
     ``num_episodes`` (= ``num_rounds``).
 
