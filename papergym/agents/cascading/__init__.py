@@ -53,7 +53,7 @@ def rl_only(env_id: str, kwargs: Mapping[str, Any]) -> str | None:
 
 register_agent("optimal", OptimalAgent, ENV_IDS, reference=True)
 register_agent("cascading-vi", CascadingVIAgent, ENV_IDS, reference=True)
-register_agent("cascading-bpi", CascadingBPIAgent, ENV_IDS, applies_to=rl_only, reference=True)
+register_agent("cascading-bpi", CascadingBPIAgent, ENV_IDS, applies_to=rl_only)
 register_agent("adapt-rm", AdaptRMAgent, ENV_IDS, applies_to=not_bandit, reference=True)
 register_agent("adapt-bpi", AdaptBPIAgent, ENV_IDS, applies_to=not_bandit)
 register_agent("cascade-ucb1", CascadeUCB1Agent, ENV_IDS, applies_to=is_bandit, reference=True)

@@ -131,9 +131,11 @@ class CascadingRLEnv(PaperEnv):
     ## Reference Agents
 
     ``optimal`` (backward induction with BestPerm on the true model), ``cascading-vi``
-    (the paper's regret algorithm), ``cascading-bpi`` (the paper's best-policy
-    identification algorithm, exploring then committing), ``adapt-rm`` (UCBVI with every
-    list as one atomic action); also ``adapt-bpi`` and ``random`` (uniform legal lists).
+    (the paper's regret algorithm) and ``adapt-rm`` (the paper's baseline: UCBVI with every
+    list as one atomic action); also ``cascading-bpi`` (the paper's best-policy
+    identification algorithm: it explores like ``cascading-vi`` and commits to its policy
+    once the stopping rule fires), ``adapt-bpi`` (its atomic-list baseline) and ``random``
+    (uniform legal lists).
 
     ## Registered Configurations
 
