@@ -266,23 +266,35 @@ class CascadingRLEnv(PaperEnv):
 
     # ------------------------------------------------------------------ the step
     def _items(self, action: Any) -> list[int]:
-        entries = action.tolist() if isinstance(action, np.ndarray) else action
-        if not isinstance(entries, (list, tuple)):
-            raise InvalidAction(f"action {action!r} is not a list of {self.list_size} entries")
-        items = parse_list(list(entries), self.n_items, self.list_size)
-        if items is None:
-            raise InvalidAction(
-                f"action {action!r} is not a list of {self.list_size} entries in "
-                f"[0, {self.n_items}] ({self.n_items} = stop) with distinct items before the "
-                "first stop")
-        return items
+        """The list an action shows; ``InvalidAction`` unless it is legal."""
+        N = self.n_items
+        if type(action) is np.ndarray and action.dtype == np.int64 \
+                and action.shape == (self.list_size,):
+            items: list[int] = []  # the fast path: entries are Python ints already
+            for a in action.tolist():
+                if a == N:
+                    return items
+                if a < 0 or a > N or a in items:
+                    break
+                items.append(a)
+            else:
+                return items
+        else:
+            entries = action.tolist() if isinstance(action, np.ndarray) else action
+            if isinstance(entries, (list, tuple)):
+                parsed = parse_list(list(entries), N, self.list_size)
+                if parsed is not None:
+                    return parsed
+        raise InvalidAction(
+            f"action {action!r} is not a list of {self.list_size} entries in [0, {N}] "
+            f"({N} = stop) with distinct items before the first stop")
 
     def step(self, action):
         if self._done:
             raise ResetNeeded("the episode is over (or never started): call reset()")
         items = self._items(action)
         s, h, m = self._state, self._h, self.list_size
-        u = self.np_random.random(m + 1).tolist()
+        u = self._np_random.random(m + 1).tolist()
         q, w = self._q[s], self._w[h][s]
         click, value, reach = -1, 0.0, 1.0
         for i, a in enumerate(items):

@@ -185,31 +185,33 @@ def best_perm(q: np.ndarray, w: np.ndarray, w_bot: float,
 
     Sort by ``w`` descending, drop items with ``w <= w_bot``, then the DP over (item, slots
     left) of the module docstring; ``O(N log N + N m)``."""
-    q = np.asarray(q, dtype=float)
-    w = np.asarray(w, dtype=float)
-    order = [int(a) for a in np.argsort(-w, kind="stable") if w[a] > w_bot]
-    n, m = len(order), int(list_size)
-    # F[i][k]: best value from sorted position i on with k slots left
-    F = [[float(w_bot)] * (m + 1) for _ in range(n + 1)]
-    take = [[False] * (m + 1) for _ in range(n)]
-    for i in range(n - 1, -1, -1):
-        a = order[i]
-        qa, wa = float(q[a]), float(w[a])
-        nxt, row = F[i + 1], F[i]
+    ql = np.asarray(q, dtype=float).tolist()
+    wl = np.asarray(w, dtype=float).tolist()
+    w_bot = float(w_bot)
+    order = sorted((a for a in range(len(wl)) if wl[a] > w_bot), key=wl.__getitem__,
+                   reverse=True)  # stable: ties keep the lower index first
+    m = int(list_size)
+    # rows[i][k] = F(i, k), built from the last sorted position back to the first
+    row = [w_bot] * (m + 1)
+    rows = [row]
+    for a in reversed(order):
+        qa, wa = ql[a], wl[a]
+        gain, stay = qa * wa, 1.0 - qa
+        new = [w_bot]
         for k in range(1, m + 1):
-            with_a = qa * wa + (1.0 - qa) * nxt[k - 1]
-            if with_a > nxt[k]:
-                row[k], take[i][k] = with_a, True
-            else:
-                row[k] = nxt[k]
+            with_a = gain + stay * row[k - 1]
+            new.append(with_a if with_a > row[k] else row[k])
+        rows.append(new)
+        row = new
+    rows.reverse()
     chosen, k = [], m
-    for i in range(n):
+    for i, a in enumerate(order):
         if k == 0:
             break
-        if take[i][k]:
-            chosen.append(order[i])
+        if rows[i][k] > rows[i + 1][k]:
+            chosen.append(a)
             k -= 1
-    return F[0][m], tuple(chosen)
+    return rows[0][m], tuple(chosen)
 
 
 def best_perm_table(q: np.ndarray, w: np.ndarray, w_bot: np.ndarray,

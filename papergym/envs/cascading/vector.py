@@ -141,46 +141,54 @@ class CascadingRLVectorEnv(VectorEnv):
             raise ResetNeeded("call reset() before step()")
         items, valid = self._lists(actions)
         n, m, N = self.num_envs, self.list_size, self.n_items
-        redo = self._needs_reset.copy()
+        redo = self._needs_reset
+        any_redo = bool(redo.any())
         rows = self._rows
         U = np.empty((n, m + 1))
-        for i in np.flatnonzero(~redo).tolist():
-            self._gens[i].random(out=U[i])
+        gens = self._gens
+        for i in (np.flatnonzero(~redo).tolist() if any_redo else range(n)):
+            gens[i].random(out=U[i])
         s, h = self._state, self._h
-        q = np.where(valid, self._q[rows[:, None], s[:, None], items], 0.0)
+        q = self._q[rows[:, None], s[:, None], items]
+        q *= valid
         w = self._w[rows, h, s]  # (n, N + 1)
         wi = np.take_along_axis(w, items, axis=1)
         survive = np.cumprod(1.0 - q, axis=1)
-        reach = np.concatenate((np.ones((n, 1)), survive[:, :-1]), axis=1)
+        reach = np.empty_like(q)
+        reach[:, 0] = 1.0
+        reach[:, 1:] = survive[:, :-1]
         value = (reach * q * wi).sum(axis=1) + survive[:, -1] * w[:, N]
         regret = np.maximum(self._v[rows, h, s] - value, 0.0)
-        attract = (U[:, :m] < q) & valid
-        clicked = attract.any(axis=1)
-        pos = np.where(clicked, attract.argmax(axis=1), -1)
-        item = np.where(clicked, items[rows, np.maximum(pos, 0)], N)
+        attract = U[:, :m] < q  # q = 0 past the list's end: never attracts
+        pos = attract.argmax(axis=1)
+        clicked = attract[rows, pos]
+        item = np.where(clicked, items[rows, pos], N)
         reward = np.where(clicked, self._r[rows, s, np.minimum(item, N - 1)], 0.0)
-        cdf = self._cdf[rows, s, item]  # (n, S)
-        nxt = (cdf <= U[:, m:]).sum(axis=1)
+        pos = np.where(clicked, pos, -1)
+        nxt = (self._cdf[rows, s, item] <= U[:, m:]).sum(axis=1)
         end = h + 1 == self.horizon
         k = self._k + end
-        terminated = end & (k == self.num_episodes) & ~redo
+        terminated = end & (k == self.num_episodes)
         new_state = np.where(end, self._s1, nxt)
         new_h = np.where(end, 0, h + 1)
         act = ~redo
-        self._state = np.where(act, new_state, self._state)
-        self._h = np.where(act, new_h, self._h)
-        self._k = np.where(act, k, self._k)
-        regret = np.where(act, regret, 0.0)
-        reward = np.where(act, reward, 0.0)
-        pos = np.where(act, pos, -1)
+        if any_redo:
+            terminated &= act
+            new_state = np.where(act, new_state, s)
+            new_h = np.where(act, new_h, h)
+            k = np.where(act, k, self._k)
+            regret = np.where(act, regret, 0.0)
+            reward = np.where(act, reward, 0.0)
+            pos = np.where(act, pos, -1)
+        self._state, self._h, self._k = new_state, new_h, k
         self.cumulative_regret += regret
-        for i in np.flatnonzero(redo).tolist():
-            self._load(i, self._template._generate(self._gens[i]))
+        if any_redo:
+            for i in np.flatnonzero(redo).tolist():
+                self._load(i, self._template._generate(gens[i]))
         self._needs_reset = terminated.copy()
         infos = {"regret": regret, "_regret": act.copy(), "click_position": pos,
                  "_click_position": act.copy()}
-        return (self._obs(), reward.astype(np.float64), terminated,
-                np.zeros(n, dtype=bool), infos)
+        return self._obs(), reward, terminated, np.zeros(n, dtype=bool), infos
 
 
 class CascadingBanditVectorEnv(CascadingRLVectorEnv):
