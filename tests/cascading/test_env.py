@@ -228,3 +228,20 @@ def test_gym_make_and_pickle_mid_run():
         a = env.action_space.sample()
         out1, out2 = env.step(a), clone.step(a)
         assert np.array_equal(out1[0], out2[0]) and out1[1] == out2[1]
+
+
+def test_action_space_samples_uniformly_among_legal_lists():
+    """N = 3, m = 2: 1 + 3 + 6 = 10 legal lists, each drawn about a tenth of the time."""
+    from papergym.envs.cascading.spaces import ItemListSpace
+
+    space = ItemListSpace(3, 2, seed=0)
+    counts: dict[tuple, int] = {}
+    for _ in range(5000):
+        a = space.sample()
+        items = tuple(x for x in a.tolist() if x != 3) if a[0] != 3 else ()
+        counts[items] = counts.get(items, 0) + 1
+    assert len(counts) == 10
+    assert all(abs(c - 500) < 4 * (500 * 0.9) ** 0.5 for c in counts.values()), counts
+    assert not space.contains(np.array([1, 1])) and space.contains(np.array([3, 3]))
+    with pytest.raises(ValueError, match="mask"):
+        space.sample(mask=(np.ones(4, np.int8), np.ones(4, np.int8)))
