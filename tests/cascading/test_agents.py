@@ -6,6 +6,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.error import InvalidAction
 
 import papergym
 from papergym.agents.base import AgentNotApplicableError, agents_for, why_not_applicable
@@ -17,7 +18,6 @@ from papergym.agents.cascading import (
 )
 from papergym.envs.cascading.env import CascadingRLEnv
 from papergym.envs.cascading.model import evaluate_policy, optimal_plan
-from papergym.envs.cascading.wrappers import FirstRepeatStops
 
 
 @pytest.mark.parametrize("cls, kwargs, name", [
@@ -93,26 +93,30 @@ def test_bpi_commits_after_stopping_and_brackets_its_policy():
     assert stop_seen is not None and agent.stopped_episode == stop_seen
 
 
-def test_first_repeat_stops_wrapper():
-    env = FirstRepeatStops(gym.make("CascadingRL-v0", n_items=4, num_episodes=2))
+def test_repeated_items_stop_mode():
+    env = gym.make("CascadingRL-v0", n_items=4, num_episodes=2, repeated_items="stop")
     env.reset(seed=0)
-    assert np.array_equal(env.action(np.array([2, 2, 1])), [2, 4, 4])
-    assert np.array_equal(env.action(np.array([4, 0, 0])), [4, 4, 4])
-    assert np.array_equal(env.action(np.array([0, 1, 2])), [0, 1, 2])
-    _, _, _, _, info = env.step(np.array([3, 3, 3]))
-    assert info["examined"] in ((3,),)
+    _, _, _, _, info = env.step(np.array([3, 3, 1]))
+    assert info["examined"][0] == 3 and len(info["examined"]) == 1
+    _, _, _, _, info = env.step(np.array([2, 0, 2]))
+    assert set(info["examined"]) <= {2, 0}
+    strict = gym.make("CascadingRL-v0", n_items=4, num_episodes=2)
+    strict.reset(seed=0)
+    with pytest.raises(InvalidAction):
+        strict.step(np.array([3, 3, 1]))
 
 
 @pytest.mark.slow
-def test_ppo_trains_through_the_wrapper():
+def test_ppo_trains_and_plays_with_repeats_as_stops():
     """Slow only for torch's import (seconds on a loaded core)."""
     from stable_baselines3 import PPO
 
+    from papergym.agents.base import SB3Agent
     from papergym.wrappers import sb3_wrap
 
-    env = sb3_wrap(FirstRepeatStops(gym.make("CascadingRL-v0", n_items=4, num_episodes=40)))
+    kwargs = dict(n_items=4, num_episodes=40, repeated_items="stop")
+    env = sb3_wrap(gym.make("CascadingRL-v0", **kwargs))
     model = PPO("MlpPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=0, device="cpu")
     model.learn(128)
-    obs, _ = env.reset(seed=1)
-    action, _ = model.predict(obs, deterministic=True)
-    env.step(action)
+    result = papergym.run("CascadingRL-v0", SB3Agent(model), seeds=[1], **kwargs)[0]
+    assert result.metrics["cumulative_regret"] >= 0.0

@@ -86,3 +86,20 @@ def test_cumulative_regret_matches_the_scalar_metric():
             metrics[i] = info.get("metrics", metrics[i])
     np.testing.assert_allclose(vec.cumulative_regret,
                                [m["cumulative_regret"] for m in metrics], atol=1e-9)
+
+
+def test_repeat_stops_mode_matches_sync_on_unconstrained_actions():
+    kwargs = dict(SMALL["CascadingRL-v0"], repeated_items="stop", list_size=3)
+    native = gym.make_vec("CascadingRL-v0", num_envs=4, vectorization_mode="vector_entry_point",
+                          **kwargs)
+    sync = gym.make_vec("CascadingRL-v0", num_envs=4, vectorization_mode="sync",
+                        vector_kwargs={"autoreset_mode": native.metadata["autoreset_mode"]},
+                        **kwargs)
+    native.reset(seed=1)
+    sync.reset(seed=1)
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        actions = rng.integers(0, 5, size=(4, 3))  # repeats and stops anywhere
+        out_a, out_b = native.step(actions), sync.step(actions)
+        for x, y in zip(out_a[:4], out_b[:4]):
+            assert np.array_equal(x, y)

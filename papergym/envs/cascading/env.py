@@ -27,9 +27,10 @@ from papergym.utils.checks import (
     check_render_mode,
 )
 
-__all__ = ["CascadingBanditEnv", "CascadingRLEnv", "BANDIT_GENERATORS"]
+__all__ = ["BANDIT_GENERATORS", "REPEATED_ITEMS", "CascadingBanditEnv", "CascadingRLEnv"]
 
 BANDIT_GENERATORS = ("gap", "uniform")
+REPEATED_ITEMS = ("refuse", "stop")
 _OPTION_KEYS = frozenset({"instance"})
 _HISTORY = 48  # steps kept for the rgb_array image
 
@@ -62,8 +63,10 @@ class CascadingRLEnv(PaperEnv):
     ``ItemListSpace``, a ``MultiDiscrete([N + 1] * m)`` (int64): entry ``i`` is the item at
     position ``i``; the value ``N`` is a stop symbol and the list is the entries before the
     first stop (entries after it are ignored), so shorter lists and the empty list are
-    allowed.  An item twice in the list, an entry outside ``[0, N]`` or a wrong length
-    raises ``gymnasium.error.InvalidAction`` and changes nothing.  Legality is joint (no
+    allowed.  An item twice in the list (with ``repeated_items="refuse"``), an entry
+    outside ``[0, N]`` or a wrong length raises ``gymnasium.error.InvalidAction`` and
+    changes nothing; with ``repeated_items="stop"`` a repeated item ends the list like the
+    stop symbol (for policies that output any vector, e.g. SB3's PPO).  Legality is joint (no
     duplicates), so there is no per-entry action mask: the space's ``sample()`` draws
     uniformly among legal lists.
 
@@ -124,6 +127,8 @@ class CascadingRLEnv(PaperEnv):
       ``low <= high``): the range of generated ``q(s, a)``.
     - ``concentration`` (float > 0, default 0.5): the Dirichlet parameter of generated
       transitions (small: near-deterministic transitions).
+    - ``repeated_items`` (``"refuse"`` or ``"stop"``, default ``"refuse"``): what a
+      repeated item in a list does: raise ``InvalidAction``, or end the list.
     - ``render_mode`` (None or ``"rgb_array"``): an image of the last 48 steps, one row per
       step, one cell per list position (grey: shown, not examined; blue: examined; green:
       clicked; white: no item).
@@ -154,12 +159,13 @@ class CascadingRLEnv(PaperEnv):
     bad_inputs = {"n_states": (0, 2.5, True), "n_items": (0, "8"), "list_size": (0, 9, 1.5),
                   "horizon": (0, -1), "num_episodes": (0, None),
                   "attraction_low": (-0.1, 1.5, 0.9), "attraction_high": (1.2, -0.5, None),
-                  "concentration": (0.0, -1.0, "x"), "render_mode": ("human",)}
+                  "concentration": (0.0, -1.0, "x"), "repeated_items": ("drop", None),
+                  "render_mode": ("human",)}
 
     def __init__(self, n_states: int = 9, n_items: int = 8, list_size: int = 3,
                  horizon: int = 5, num_episodes: int = 10000, attraction_low: float = 0.05,
                  attraction_high: float = 0.5, concentration: float = 0.5,
-                 render_mode: str | None = None):
+                 repeated_items: str = "refuse", render_mode: str | None = None):
         self.n_states = check_int("n_states", n_states, low=1)
         self.n_items = check_int("n_items", n_items, low=1)
         self.list_size = check_int("list_size", list_size, low=1, high=self.n_items)
@@ -172,6 +178,7 @@ class CascadingRLEnv(PaperEnv):
                              f"{self.attraction_high}, got {self.attraction_low}")
         self.concentration = check_real("concentration", concentration, low=0.0,
                                         low_open=True)
+        self.repeated_items = check_choice("repeated_items", repeated_items, REPEATED_ITEMS)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._setup_spaces()
 
@@ -274,7 +281,11 @@ class CascadingRLEnv(PaperEnv):
             for a in action.tolist():
                 if a == N:
                     return items
-                if a < 0 or a > N or a in items:
+                if a < 0 or a > N:
+                    break
+                if a in items:
+                    if self.repeated_items == "stop":
+                        return items
                     break
                 items.append(a)
             else:
@@ -282,7 +293,8 @@ class CascadingRLEnv(PaperEnv):
         else:
             entries = action.tolist() if isinstance(action, np.ndarray) else action
             if isinstance(entries, (list, tuple)):
-                parsed = parse_list(list(entries), N, self.list_size)
+                parsed = parse_list(list(entries), N, self.list_size,
+                                    self.repeated_items == "stop")
                 if parsed is not None:
                     return parsed
         raise InvalidAction(
@@ -382,8 +394,9 @@ class CascadingBanditEnv(CascadingRLEnv):
     ## Action Space
 
     ``ItemListSpace``, a ``MultiDiscrete([N + 1] * m)`` (int64), as in ``CascadingRL-v0``:
-    the entries before the first stop symbol ``N`` form the list; repeated items or entries
-    outside ``[0, N]`` raise ``gymnasium.error.InvalidAction`` and change nothing.
+    the entries before the first stop symbol ``N`` form the list; repeated items (unless
+    ``repeated_items="stop"``) or entries outside ``[0, N]`` raise
+    ``gymnasium.error.InvalidAction`` and change nothing.
 
     ## Observation Space
 
@@ -422,6 +435,8 @@ class CascadingBanditEnv(CascadingRLEnv):
     - ``attraction`` (probability, default 0.2): the best items' attraction (``"gap"``).
     - ``gap`` (float in [0, attraction], default 0.15): how much less the others attract
       (``"gap"``).
+    - ``repeated_items`` (``"refuse"`` or ``"stop"``, default ``"refuse"``): as in
+      ``CascadingRL-v0``.
     - ``render_mode`` (None or ``"rgb_array"``): as in ``CascadingRL-v0``.
 
     ## Reference Agents
@@ -442,11 +457,12 @@ class CascadingBanditEnv(CascadingRLEnv):
     quick_kwargs = {"num_rounds": 500}
     bad_inputs = {"n_items": (0, 1.5), "list_size": (0, 17), "num_rounds": (0, "10"),
                   "generator": ("zipf",), "attraction": (-0.2, 1.1, None),
-                  "gap": (-0.1, 0.5, None), "render_mode": ("human",)}
+                  "gap": (-0.1, 0.5, None), "repeated_items": ("skip",),
+                  "render_mode": ("human",)}
 
     def __init__(self, n_items: int = 16, list_size: int = 4, num_rounds: int = 10000,
                  generator: str = "gap", attraction: float = 0.2, gap: float = 0.15,
-                 render_mode: str | None = None):
+                 repeated_items: str = "refuse", render_mode: str | None = None):
         self.n_states, self.horizon = 1, 1
         self.n_items = check_int("n_items", n_items, low=1)
         self.list_size = check_int("list_size", list_size, low=1, high=self.n_items)
@@ -454,6 +470,7 @@ class CascadingBanditEnv(CascadingRLEnv):
         self.generator = check_choice("generator", generator, BANDIT_GENERATORS)
         self.attraction = check_probability("attraction", attraction)
         self.gap = check_real("gap", gap, low=0.0, high=self.attraction)
+        self.repeated_items = check_choice("repeated_items", repeated_items, REPEATED_ITEMS)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._setup_spaces()
 

@@ -66,9 +66,11 @@ class ItemListSpace(spaces.MultiDiscrete):
             and other.list_size == self.list_size and other.batch == self.batch
 
 
-def parse_list(entries: list, n_items: int, list_size: int) -> list[int] | None:
+def parse_list(entries: list, n_items: int, list_size: int,
+               repeat_stops: bool = False) -> list[int] | None:
     """The items before the first stop symbol (``n_items``), or None when an entry is not
-    an integer in ``[0, n_items]``, the length is not ``list_size``, or an item repeats."""
+    an integer in ``[0, n_items]``, the length is not ``list_size``, or an item repeats
+    (with ``repeat_stops`` a repeated item ends the list instead)."""
     if len(entries) != list_size:
         return None
     items: list[int] = []
@@ -79,7 +81,11 @@ def parse_list(entries: list, n_items: int, list_size: int) -> list[int] | None:
             a = int(a)
         if a == n_items:
             break
-        if a < 0 or a > n_items or a in items:
+        if a < 0 or a > n_items:
+            return None
+        if a in items:
+            if repeat_stops:
+                break
             return None
         items.append(a)
     return items

@@ -126,9 +126,14 @@ class CascadingRLVectorEnv(VectorEnv):
         a = a.astype(np.int64)
         valid = np.cumprod(a != N, axis=1).astype(bool)
         if m > 1:
-            same = (a[:, :, None] == a[:, None, :]) & valid[:, :, None] & valid[:, None, :]
-            same[:, np.arange(m), np.arange(m)] = False
-            bad = same.any(axis=(1, 2))
+            # repeat[:, j]: item j equals an earlier item i < j of the list
+            earlier = np.tril(np.ones((m, m), dtype=bool), -1)
+            same = (a[:, :, None] == a[:, None, :]) & earlier & valid[:, None, :]
+            repeat = same.any(axis=2) & valid
+            if self._template.repeated_items == "stop":
+                valid &= np.cumprod(~repeat, axis=1).astype(bool)
+                return np.where(valid, a, 0), valid
+            bad = repeat.any(axis=1)
             if bad.any():
                 raise InvalidAction(f"actions rows {np.flatnonzero(bad).tolist()} repeat an "
                                     "item before the first stop")
