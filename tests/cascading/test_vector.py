@@ -103,3 +103,24 @@ def test_repeat_stops_mode_matches_sync_on_unconstrained_actions():
         out_a, out_b = native.step(actions), sync.step(actions)
         for x, y in zip(out_a[:4], out_b[:4]):
             assert np.array_equal(x, y)
+
+
+def test_matches_sync_across_uniform_blocks_and_autoresets():
+    """Runs of 90 steps: uniforms drawn in blocks of 64 then 26, two autoresets."""
+    kwargs = dict(n_states=3, n_items=4, list_size=2, horizon=3, num_episodes=30)
+    native = gym.make_vec("CascadingRL-v0", num_envs=3, vectorization_mode="vector_entry_point",
+                          **kwargs)
+    sync = gym.make_vec("CascadingRL-v0", num_envs=3, vectorization_mode="sync",
+                        vector_kwargs={"autoreset_mode": native.metadata["autoreset_mode"]},
+                        **kwargs)
+    native.reset(seed=2)
+    sync.reset(seed=2)
+    native.action_space.seed(3)
+    ends = 0
+    for _ in range(200):
+        actions = native.action_space.sample()
+        out_a, out_b = native.step(actions), sync.step(actions)
+        for x, y in zip(out_a[:4], out_b[:4]):
+            assert np.array_equal(x, y)
+        ends += int(out_a[2].sum())
+    assert ends == 6

@@ -22,7 +22,11 @@ from papergym.envs.cascading.model import CascadingInstance, optimal_plan
 from papergym.envs.cascading.spaces import ItemListSpace
 from papergym.utils.checks import check_int
 
-__all__ = ["CascadingBanditVectorEnv", "CascadingRLVectorEnv"]
+__all__ = ["BLOCK", "CascadingBanditVectorEnv", "CascadingRLVectorEnv"]
+
+#: steps of uniforms each copy draws at once (a Generator's doubles come out the same
+#: drawn one step at a time or in blocks)
+BLOCK = 64
 
 
 class CascadingRLVectorEnv(VectorEnv):
@@ -62,6 +66,12 @@ class CascadingRLVectorEnv(VectorEnv):
         self._k = np.zeros(n, dtype=np.int64)
         self._needs_reset = np.zeros(n, dtype=bool)
         self.cumulative_regret = np.zeros(n)
+        # uniforms drawn ahead, per copy: never past the copy's run (its next instance is
+        # drawn from the same stream), so the stream matches the scalar env's draws
+        self._buffer = np.zeros((n, BLOCK, self.list_size + 1))
+        self._pos = np.zeros(n, dtype=np.int64)
+        self._avail = np.zeros(n, dtype=np.int64)
+        self._steps_left = np.zeros(n, dtype=np.int64)
         self._gens: list[np.random.Generator | None] = [None] * n
         self._rows = np.arange(n)
         self._started = False
@@ -78,6 +88,8 @@ class CascadingRLVectorEnv(VectorEnv):
         self._state[i], self._h[i], self._k[i] = inst.initial_state, 0, 0
         self.cumulative_regret[i] = 0.0
         self._needs_reset[i] = False
+        self._pos[i] = self._avail[i] = 0
+        self._steps_left[i] = self.num_episodes * self.horizon
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None):
@@ -149,10 +161,16 @@ class CascadingRLVectorEnv(VectorEnv):
         redo = self._needs_reset
         any_redo = bool(redo.any())
         rows = self._rows
-        U = np.empty((n, m + 1))
         gens = self._gens
-        for i in (np.flatnonzero(~redo).tolist() if any_redo else range(n)):
-            gens[i].random(out=U[i])
+        empty = (self._pos == self._avail) & ~redo
+        if empty.any():
+            for i in np.flatnonzero(empty).tolist():
+                size = min(BLOCK, int(self._steps_left[i]))
+                self._buffer[i, :size] = gens[i].random((size, m + 1))
+                self._avail[i], self._pos[i] = size, 0
+        U = self._buffer[rows, self._pos]
+        self._pos += ~redo
+        self._steps_left -= ~redo
         s, h = self._state, self._h
         q = self._q[rows[:, None], s[:, None], items]
         q *= valid
