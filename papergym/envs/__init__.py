@@ -24,6 +24,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "auctions",
     "bandits",
     "serving",
+    "cascading",
 )
 
 _REGISTERED = False
