@@ -52,7 +52,7 @@ class PolicyGradientAgent(Agent):
     requires_model = True
     _defaults: dict[str, Any] = {}
 
-    def __init__(self, epochs: int = 50, batch_size: int = 500, lr: float = 0.3,
+    def __init__(self, epochs: int = 50, batch_size: int = 500, lr: float | None = None,
                  policy: str = "tabular", baseline: bool = False, natural_step: float = 1.0,
                  deterministic: bool = False, progress: bool = False):
         self.epochs = epochs
@@ -66,6 +66,7 @@ class PolicyGradientAgent(Agent):
         self._pg_config = PGConfig(policy=policy, epochs=epochs, batch_size=batch_size, lr=lr,
                                    baseline=baseline, natural_step=natural_step,
                                    **self._defaults)
+        self.lr = self._pg_config.lr
         self.trainer: PolicyGradientTrainer | None = None
         self._trained_for: tuple[str, int | None] | None = None
 

@@ -76,7 +76,10 @@ class _Config:
                              f"got shape {shape!r}")
         self.geometry: Geometry = make_geometry(self.rows, self.cols, self.radius, self.domain)
         n = self.rows * self.cols
-        if isinstance(start, str):
+        if start is None:
+            free = self.geometry.free
+            self.start = CODE_START_CELL if CODE_START_CELL in free else int(free[0])
+        elif isinstance(start, str):
             self.start = check_choice("start", start, ("random",))
         else:
             self.start = check_int("start", start, low=0, high=n - 1)
@@ -226,9 +229,10 @@ class SubmodularCoverageEnv(PaperEnv):
 
     ## Starting State
 
-    ``start`` = a cell index (default 34, the cell the authors' code starts every trajectory
-    in: row 1, column 4 of the 30 x 30 grid; its ``start: 1`` setting is the offset of the
-    grid's physical coordinates, not a cell) or ``"random"`` (a uniform free cell).  Per
+    ``start`` = a cell index, ``"random"`` (a uniform free cell), or None (default): cell 34,
+    the cell the authors' code starts every trajectory in (row 1, column 4 of the 30 x 30
+    grid; its ``start: 1`` setting is the offset of the grid's physical coordinates, not a
+    cell), or the first free cell on a grid without a free cell 34.  Per
     episode the env draws, in order, the random start, the ``gp``/``density`` weight map and
     the item locations from its seeded generator.  ``options={"instance": problem}`` replays
     an instance (a :class:`SubmodularProblem` from ``model()``).
@@ -258,7 +262,8 @@ class SubmodularCoverageEnv(PaperEnv):
       break monotonicity: refused).
     - ``radius``: coverage footprint radius >= 0; default 1.
     - ``domain``: ``"single_room"`` (default) or ``"two_rooms"`` (needs >= 3 x 5 cells).
-    - ``start``: a free cell index in [0, rows * cols) or ``"random"``; default 34.
+    - ``start``: a free cell index in [0, rows * cols), ``"random"``, or None (default:
+      cell 34 as in the code, else the first free cell).
     - ``item_counts``: cells per item type (integers >= 0, summing to at most the free
       cells); default (18, 14, 13, 16, 18, 14) (the code's Gmax).
     - ``capacities``: D_k >= 0 per item type; default (3, 2, 3, 4, 6, 3) (the code's Dmin).
@@ -311,7 +316,7 @@ class SubmodularCoverageEnv(PaperEnv):
 
     def __init__(self, shape: Sequence[int] = (30, 30), horizon: int = 80,
                  objective: str = "coverage", weights: Any = "constant", radius: int = 1,
-                 domain: str = "single_room", start: int | str = CODE_START_CELL,
+                 domain: str = "single_room", start: int | str | None = None,
                  item_counts: Sequence[int] = DEFAULT_ITEM_COUNTS,
                  capacities: Sequence[int] = DEFAULT_CAPACITIES,
                  gp_lengthscale: float = 10.0, gp_noise: float = 0.001,
@@ -497,7 +502,7 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
 
 _DEFAULTS: dict[str, Any] = {
     "shape": (30, 30), "horizon": 80, "objective": "coverage", "weights": "constant",
-    "radius": 1, "domain": "single_room", "start": CODE_START_CELL,
+    "radius": 1, "domain": "single_room", "start": None,
     "item_counts": DEFAULT_ITEM_COUNTS, "capacities": DEFAULT_CAPACITIES,
     "gp_lengthscale": 10.0, "gp_noise": 0.001, "observe_coverage": True,
 }

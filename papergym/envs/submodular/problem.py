@@ -308,6 +308,15 @@ class SubmodularProblem:
         return BatchedState.for_problems([self] * batch)
 
 
+def project(col: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``sum_j col[:, j] * u[:, j, :]``, accumulated in a fixed order (j = 0, 1, ...) so one
+    trajectory and a batch of them get bit-identical results."""
+    out = np.zeros((u.shape[0], u.shape[2]))
+    for j in range(u.shape[1]):
+        out += col[:, j, None] * u[:, j]
+    return out
+
+
 class TrajectoryState:
     """F of one growing trajectory, with O(footprint) (coverage, items) or O(h N)
     (information) marginal gains: never recomputed from scratch.  Pure Python lists for
@@ -350,7 +359,7 @@ class TrajectoryState:
         if self.objective == "items":
             k = self._kind[cell]
             return 1.0 if k >= 0 and self._counts[k] < self._caps[k] else 0.0
-        return 0.5 * math.log1p(max(float(self._var[cell]), 0.0) / self.problem.gp_noise)
+        return float(0.5 * np.log1p(np.maximum(self._var[cell], 0.0) / self.problem.gp_noise))
 
     def add(self, cell: int) -> float:
         """Add ``cell`` to the visited set; returns the marginal gain."""
@@ -376,8 +385,8 @@ class TrajectoryState:
         else:
             g = self.gain(cell)
             h, u = self._h, self._u
-            row = self.problem.kernel_row(cell) - u[:h, cell] @ u[:h]
-            u[h] = row / math.sqrt(max(float(self._var[cell]), 0.0) + self.problem.gp_noise)
+            row = self.problem.kernel_row(cell) - project(u[None, :h, cell], u[None, :h])[0]
+            u[h] = row / np.sqrt(np.maximum(self._var[cell], 0.0) + self.problem.gp_noise)
             self._var -= u[h] * u[h]
             self._h = h + 1
             self.covered[cell] = 1
@@ -467,8 +476,12 @@ class BatchedState:
             fp = self.geometry.footprint[c]                        # (R, K)
             r = rows[:, None]
             new = ~self.covered[r, fp]
-            # a footprint row lists distinct cells (pad = N has weight 0)
-            g = (self.weights[r, fp] * new).sum(1)
+            # a footprint row lists distinct cells (pad = N has weight 0); summed column by
+            # column, the order of TrajectoryState, so both give bit-identical gains
+            w = np.where(new, self.weights[r, fp], 0.0)
+            g = np.zeros(len(rows))
+            for k in range(fp.shape[1]):
+                g += w[:, k]
             self.covered[r, fp] = True
         elif self.objective == "items":
             fresh = ~self.visited[rows, c]
@@ -491,7 +504,7 @@ class BatchedState:
                 k_row = kernel_matrix(self.geometry, self.lengthscale)[cs]     # (S, N)
                 top = int(hs.max())
                 u = self.u[:, :top] if sel.size == self.batch else self.u[sel, :top]
-                proj = np.einsum("sh,shn->sn", u[np.arange(sel.size), :, cs], u)
+                proj = project(u[np.arange(sel.size), :, cs], u)
                 new_u = (k_row - proj) / np.sqrt(np.maximum(self.var[sel, cs], 0.0)
                                                  + self.noise)[:, None]
                 self.u[sel, hs] = new_u
