@@ -115,3 +115,58 @@ def test_paper_size_subpo_beats_modular_and_non_markov():
         f_nm, _, _ = trained(problem, seed, policy="history", lr=0.01)
         assert f_sub > f_mod, (seed, f_sub, f_mod)
         assert f_sub >= f_nm, (seed, f_sub, f_nm)
+
+
+def test_ppo_trains_on_the_replayed_instance():
+    """The PPO agent's training env replays the model's instance exactly."""
+    from papergym.agents.submodular.ppo import env_for
+    from papergym.envs.submodular.coverage import SubmodularCoverageEnv
+
+    for kwargs in ({"weights": "gp"}, {"objective": "items", "item_counts": (5, 4),
+                                         "capacities": (2, 1)}):
+        env = SubmodularCoverageEnv(shape=(6, 7), horizon=9, start="random", **kwargs)
+        env.reset(seed=2)
+        problem = env.model()
+        replay = env_for(problem)
+        for seed in (0, 1):
+            replay.reset(seed=seed)
+            assert replay.unwrapped.model() is problem
+        actions = [1, 2, 2, 3, 0, 4, 1, 1]
+        env.reset(seed=0, options={"instance": problem})
+        assert [env.step(a)[1] for a in actions] == [replay.step(a)[1] for a in actions]
+
+
+@pytest.mark.slow
+def test_ppo_on_marginal_gains_beats_the_random_walk():
+    kwargs = {"shape": (8, 8), "horizon": 15, "weights": "bimodal"}
+    ppo = papergym.run("SubmodularCoverage-v0", "ppo", seeds=2,
+                       agent_kwargs={"total_timesteps": 8192}, **kwargs)
+    rnd = papergym.run("SubmodularCoverage-v0", "random", seeds=20, **kwargs)
+    assert np.mean([r.metrics["F"] for r in ppo]) > np.mean([r.metrics["F"] for r in rnd])
+
+
+@pytest.mark.parametrize("policy", ["mlp", "history"])
+def test_network_policies_train_and_play(policy):
+    """The authors' MLP on (state, time) and on the padded history: a short run changes the
+    policy, and the agent plays a whole episode with it."""
+    problem = instance(shape=(6, 6), horizon=8, weights="bimodal")
+    trainer = PolicyGradientTrainer(problem, PGConfig(policy=policy, epochs=3, batch_size=16),
+                                    seed=0)
+    before = trainer.probs(0, np.array([problem.start]), np.full((1, 8), problem.start))
+    trainer.train()
+    after = trainer.probs(0, np.array([problem.start]), np.full((1, 8), problem.start))
+    assert not np.allclose(before, after)
+    name = "subpo" if policy == "mlp" else "non-markov-pg"
+    result = papergym.run("SubmodularCoverage-v0", name, seeds=1, shape=(6, 6), horizon=8,
+                          agent_kwargs={"policy": policy, "epochs": 2, "batch_size": 8})[0]
+    assert result.metrics["F"] > 0
+
+
+@pytest.mark.parametrize("name, value", [("policy", "lstm"), ("reward", "sum"),
+                                         ("update", "trpo"), ("epochs", -1),
+                                         ("batch_size", 0), ("lr", 0.0)])
+def test_bad_training_config_names_the_argument(name, value):
+    with pytest.raises(ValueError, match=name):
+        PGConfig(**{name: value})
+    with pytest.raises(ValueError, match="natural"):
+        PGConfig(policy="mlp", update="natural")

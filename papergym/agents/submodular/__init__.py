@@ -9,9 +9,10 @@ from papergym.agents.submodular.policy_gradient import (
     SubPOAgent,
     SubPONaturalAgent,
 )
+from papergym.agents.submodular.ppo import PPOAgent
 from papergym.envs import family_env_ids
 
-__all__ = ["GreedyAgent", "ModularPGAgent", "NonMarkovPGAgent", "SubPOAgent",
+__all__ = ["GreedyAgent", "ModularPGAgent", "NonMarkovPGAgent", "PPOAgent", "SubPOAgent",
            "SubPONaturalAgent"]
 
 ENV_IDS = family_env_ids("submodular")
@@ -25,3 +26,4 @@ register_agent("modular-pg", ModularPGAgent, ENV_IDS, reference=True, **LEADERBO
 register_agent("greedy", GreedyAgent, ENV_IDS, reference=True)
 register_agent("subpo-npg", SubPONaturalAgent, ENV_IDS, **LEADERBOARD_BUDGET)
 register_agent("non-markov-pg", NonMarkovPGAgent, ENV_IDS, **LEADERBOARD_BUDGET)
+register_agent("ppo", PPOAgent, ENV_IDS)

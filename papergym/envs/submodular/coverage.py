@@ -107,6 +107,9 @@ class _Config:
         self._no_items = np.full(n, -1, dtype=np.int64)
         self._no_items.setflags(write=False)
         self._fixed_weights: np.ndarray | None = None
+        self._fixed_problem: SubmodularProblem | None = None
+        #: next_cell as nested lists (scalar lookups in the step loop)
+        self.next_lists: list[list[int]] = self.geometry.next_cell.tolist()
 
     @property
     def n_cells(self) -> int:
@@ -137,9 +140,24 @@ class _Config:
         out.setflags(write=False)
         return out
 
+    @property
+    def deterministic(self) -> bool:
+        """True when an instance draws nothing at random (one instance, reused)."""
+        return (self.start != "random" and self.objective != "items"
+                and self.weights not in ("gp", "density"))
+
     def new_problem(self, rng: np.random.Generator) -> SubmodularProblem:
         """Draw an instance: the start cell (if random), the weight map (gp, density) and
-        the item locations (items), in that order, from ``rng``."""
+        the item locations (items), in that order, from ``rng``.  A configuration that
+        draws nothing returns one shared instance (its caches, the greedy value included,
+        then persist across episodes)."""
+        if self.deterministic:
+            if self._fixed_problem is None:
+                self._fixed_problem = self._draw_problem(rng)
+            return self._fixed_problem
+        return self._draw_problem(rng)
+
+    def _draw_problem(self, rng: np.random.Generator) -> SubmodularProblem:
         if self.start == "random":
             free = self.geometry.free
             start = int(free[rng.integers(len(free))])
@@ -298,6 +316,10 @@ class SubmodularCoverageEnv(PaperEnv):
     higher_is_better: ClassVar[bool] = True
     leaderboard_configs: ClassVar[tuple[Mapping[str, Any], ...]] = ({},)
     quick_kwargs: ClassVar[Mapping[str, Any]] = {"horizon": 12}
+    speed_target: ClassVar[float] = 0.75
+    speed_target_reason: ClassVar[str] = (
+        "the coverage ids step at >= 2x CartPole; the capped-items id (a random instance per "
+        "episode) rolls the greedy planner out once per episode to report F_greedy")
     bad_inputs: ClassVar[Mapping[str, tuple[Any, ...]]] = {
         "shape": ((1, 5), (5, 1), 7, (2.5, 3)),
         "horizon": (0, 1, 2.0),
@@ -330,7 +352,11 @@ class SubmodularCoverageEnv(PaperEnv):
         self._model = None
         self._state = None
         self._done = True
-        self._greedy: tuple[SubmodularProblem, float] | None = None
+        self._observe_coverage = self.config.observe_coverage
+        self._last = self.config.horizon - 1
+        #: numpy scalars of every cell index and time step, made once (the observation's)
+        self._int64 = list(np.arange(max(self.config.n_cells, self.config.horizon),
+                                     dtype=np.int64))
 
     # ----------------------------------------------------------------- gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -346,6 +372,7 @@ class SubmodularCoverageEnv(PaperEnv):
         else:
             problem = self.config.new_problem(self.np_random)
         self._model = problem
+        self._next = self.config.next_lists
         self._state = problem.trajectory_state()
         self._cell = problem.start
         self._h = 0
@@ -356,41 +383,48 @@ class SubmodularCoverageEnv(PaperEnv):
         return self._obs(), {"F": self._state.value, "gain": 0.0, "revisit": False}
 
     def step(self, action: Any):
-        if self._state is None:
-            raise ResetNeeded("step() before reset()")
         if self._done:
+            if self._state is None:
+                raise ResetNeeded("step() before reset()")
             raise ResetNeeded("step() after the episode ended; call reset()")
-        if not self.action_space.contains(action):
+        if action.__class__ is int or isinstance(action, np.integer):  # the fast path
+            legal = 0 <= action < N_ACTIONS
+        else:
+            legal = self.action_space.contains(action)
+        if not legal:
             raise InvalidAction(f"action must be an integer in [0, {N_ACTIONS}), got {action!r}")
-        problem, state = self._model, self._state
-        cell = int(problem.geometry.next_cell[self._cell, int(action)])
-        revisit = state.visited(cell)
+        state = self._state
+        cell = self._next[self._cell][int(action)]
+        revisit = state._visited[cell] == 1
         gain = state.add(cell)
         reward = gain + self._pending
         self._pending = 0.0
         self._revisits += revisit
         self._cell = cell
-        self._h += 1
+        h = self._h = self._h + 1
         self._path.append(cell)
         info: dict[str, Any] = {"F": state.value, "gain": gain, "revisit": revisit}
-        terminated = self._h >= problem.horizon - 1
-        if terminated:
+        obs = {"cell": self._int64[cell], "time": self._int64[h]}
+        if self._observe_coverage:
+            obs["covered"] = state.covered.copy()
+        if h >= self._last:
             self._done = True
             info["metrics"] = self._metrics()
-        return self._obs(), float(reward), terminated, False, info
+            return obs, float(reward), True, False, info
+        return obs, float(reward), False, False, info
 
     def _obs(self) -> dict[str, Any]:
-        obs = {"cell": np.int64(self._cell), "time": np.int64(self._h)}
-        if self.config.observe_coverage:
+        obs = {"cell": self._int64[self._cell], "time": self._int64[self._h]}
+        if self._observe_coverage:
             obs["covered"] = self._state.covered.copy()
         return obs
 
     def greedy_value(self) -> float:
         """F of the greedy planner on the current instance (cached per instance)."""
         problem = self.model()
-        if self._greedy is None or self._greedy[0] is not problem:
-            self._greedy = (problem, greedy_rollout(problem)[0])
-        return self._greedy[1]
+        if "greedy" not in problem._cache:
+            problem._cache["greedy"] = greedy_rollout(problem)[0]
+        return problem._cache["greedy"]
 
     def _metrics(self) -> dict[str, float]:
         problem, state = self._model, self._state
@@ -458,7 +492,7 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
             seeds = list(seed)
         self._rngs = [seeding.np_random(s)[0] for s in seeds]
         problems = [self._draw(i) for i in range(self.num_envs)]
-        self._batch = BatchedState.for_problems(problems)
+        self._batch = BatchedState.for_problems(problems, exact=True)
         self._cells = np.array([p.start for p in problems], dtype=np.int64)
         self._h = np.zeros(self.num_envs, dtype=np.int64)
         self._pending = self._batch.add(self._cells)

@@ -16,6 +16,8 @@ __all__ = ["exhaustive_optimum", "greedy_action", "greedy_rollout"]
 def _toward_gain(problem: SubmodularProblem, state: TrajectoryState, cell: int) -> int:
     """The first action of a shortest path from ``cell`` to the nearest cell with a positive
     marginal gain (breadth-first over the moves, actions tried in order), or 0 (stay)."""
+    if problem.objective != "information" and state.value >= problem.max_value() - 1e-9:
+        return 0  # F is at its maximum: nothing left to gain anywhere
     nxt = problem.geometry.next_cell
     first = {cell: 0}
     queue = deque([cell])

@@ -294,9 +294,12 @@ class SubmodularProblem:
 
     def n_countable(self) -> int:
         """How many cells F can count (coverage fraction's denominator)."""
-        if self.objective == "items":
-            return max(1, int((self.item_kind >= 0).sum()))
-        return int((~self.geometry.walls).sum())
+        if "countable" not in self._cache:
+            if self.objective == "items":
+                self._cache["countable"] = max(1, int((self.item_kind >= 0).sum()))
+            else:
+                self._cache["countable"] = int((~self.geometry.walls).sum())
+        return self._cache["countable"]
 
     # ----------------------------------------------------------------- states
     def trajectory_state(self) -> TrajectoryState:
@@ -309,12 +312,12 @@ class SubmodularProblem:
 
 
 def project(col: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``sum_j col[:, j] * u[:, j, :]``, accumulated in a fixed order (j = 0, 1, ...) so one
-    trajectory and a batch of them get bit-identical results."""
-    out = np.zeros((u.shape[0], u.shape[2]))
-    for j in range(u.shape[1]):
-        out += col[:, j, None] * u[:, j]
-    return out
+    """``sum_j col[:, j] * u[:, j, :]`` per row: one stacked matmul, whose per-row product
+    is the same for one trajectory and for a batch (bit-identical, which the vector env's
+    equality with SyncVectorEnv needs; tests/submodular checks it)."""
+    if u.shape[1] == 0:
+        return np.zeros((u.shape[0], u.shape[2]))
+    return np.matmul(np.ascontiguousarray(col)[:, None, :], u)[:, 0]
 
 
 class TrajectoryState:
@@ -330,7 +333,9 @@ class TrajectoryState:
         self.covered = np.zeros(n, dtype=np.int8)
         self._visited = bytearray(n)
         if self.objective == "coverage":
-            self._weights = problem.weights.tolist()
+            self._weights = problem._cache.get("w_list")
+            if self._weights is None:
+                self._weights = problem._cache["w_list"] = problem.weights.tolist()
             self._footprint = problem._cache.get("fp_lists")
             if self._footprint is None:
                 self._footprint = [[u for u in row if u < n]
@@ -413,7 +418,10 @@ class BatchedState:
     """F of ``B`` growing trajectories in numpy, each on its own instance (same geometry and
     objective): what the vector env and the learning agents' simulators step."""
 
-    def __init__(self, problems: list[SubmodularProblem]):
+    def __init__(self, problems: list[SubmodularProblem], exact: bool = False):
+        #: information objective: update row by row, bit-identical to TrajectoryState (the
+        #: vector env needs it; training does not and takes the stacked product)
+        self.exact = exact
         first = problems[0]
         self.objective = first.objective
         self.geometry = first.geometry
@@ -429,8 +437,9 @@ class BatchedState:
         self.clear(np.ones(self.batch, dtype=bool))
 
     @classmethod
-    def for_problems(cls, problems: list[SubmodularProblem]) -> BatchedState:
-        return cls(problems)
+    def for_problems(cls, problems: list[SubmodularProblem], exact: bool = False
+                     ) -> BatchedState:
+        return cls(problems, exact)
 
     def clear(self, mask: np.ndarray) -> None:
         """Empty the visited sets of the rows in ``mask``."""
@@ -502,9 +511,14 @@ class BatchedState:
                 cs = cells[sel]
                 hs = self.h[sel]
                 k_row = kernel_matrix(self.geometry, self.lengthscale)[cs]     # (S, N)
-                top = int(hs.max())
-                u = self.u[:, :top] if sel.size == self.batch else self.u[sel, :top]
-                proj = project(u[np.arange(sel.size), :, cs], u)
+                if self.exact:  # row by row, as TrajectoryState computes it
+                    proj = np.concatenate([
+                        project(self.u[i, None, :hi, ci], self.u[i, None, :hi])
+                        for i, hi, ci in zip(sel.tolist(), hs.tolist(), cs.tolist())])
+                else:
+                    top = int(hs.max())
+                    u = self.u[:, :top] if sel.size == self.batch else self.u[sel, :top]
+                    proj = project(u[np.arange(sel.size), :, cs], u)
                 new_u = (k_row - proj) / np.sqrt(np.maximum(self.var[sel, cs], 0.0)
                                                  + self.noise)[:, None]
                 self.u[sel, hs] = new_u
