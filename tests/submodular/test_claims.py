@@ -104,17 +104,49 @@ def test_subpo_agent_is_deterministic_under_a_seed():
 
 
 @pytest.mark.slow
-def test_paper_size_subpo_beats_modular_and_non_markov():
+def test_paper_size_subpo_beats_modular():
     """The paper's coverage setting (30 x 30, H = 80, constant weights, 500 trajectories per
-    update, 50 epochs): SubPO beats the modular baseline on 5 seeds, and is at least as good
-    as the non-Markov policy (the authors' MLP on the padded history, lr 0.01)."""
+    update, 50 epochs): SubPO beats the modular baseline on 5 seeds, and the modular agent
+    revisits more (measured: 145.1 +- 4.9 against 71.3 +- 2.9; revisits 0.33 against 0.61)."""
     problem = instance()
     for seed in SEEDS:
-        f_sub, _, _ = trained(problem, seed, reward="marginal")
-        f_mod, _, _ = trained(problem, seed, reward="modular")
-        f_nm, _, _ = trained(problem, seed, policy="history", lr=0.01)
-        assert f_sub > f_mod, (seed, f_sub, f_mod)
+        f_sub, rev_sub, _ = trained(problem, seed, reward="marginal")
+        f_mod, rev_mod, _ = trained(problem, seed, reward="modular")
+        assert f_sub > 1.5 * f_mod, (seed, f_sub, f_mod)
+        assert rev_mod > rev_sub, (seed, rev_sub, rev_mod)
+
+
+def _markov_and_history_nets(seed):
+    """SubPO with the authors' Markov net on (cell, h) and the non-Markov net on the padded
+    history, both as the code feeds them (raw indices) and trains them (Adam, lr 0.01), at
+    the paper's coverage size."""
+    problem = instance()
+    f_sub, _, _ = trained(problem, seed, policy="mlp", features="raw")
+    f_nm, _, _ = trained(problem, seed, policy="history", features="raw")
+    return f_sub, f_nm
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "measured: the non-Markov net beats SubPO's Markov net at 500 x 50 (seed 0: 166.6 vs "
+    "210.4 with the code's raw inputs; 160.7 vs 232.8 with normalised inputs)"))
+def test_paper_size_subpo_at_least_as_good_as_non_markov():
+    """The paper: SubPO is at least as good as the non-Markov policy (and more
+    sample-efficient)."""
+    for seed in range(3):
+        f_sub, f_nm = _markov_and_history_nets(seed)
         assert f_sub >= f_nm, (seed, f_sub, f_nm)
+
+
+@pytest.mark.slow
+def test_paper_size_subpo_against_non_markov_no_worse_than_measured():
+    """The companion of the strict xfail above: SubPO's Markov net stays within the measured
+    distance of the non-Markov net (measured ratios about 0.8; asserted >= 0.65) and well
+    above the random walk's F (57 at the start of training)."""
+    for seed in range(3):
+        f_sub, f_nm = _markov_and_history_nets(seed)
+        assert f_sub >= 0.65 * f_nm, (seed, f_sub, f_nm)
+        assert f_sub > 120, (seed, f_sub)
 
 
 def test_ppo_trains_on_the_replayed_instance():

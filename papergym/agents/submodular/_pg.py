@@ -49,6 +49,7 @@ class PGConfig:
     lr: float | None = None
     baseline: bool = False
     natural_step: float = 1.0
+    features: str = "normalised"
 
     def __post_init__(self):
         from papergym.utils.checks import check_choice, check_int, check_real
@@ -56,6 +57,7 @@ class PGConfig:
         check_choice("policy", self.policy, POLICIES)
         check_choice("reward", self.reward, REWARDS)
         check_choice("update", self.update, UPDATES)
+        check_choice("features", self.features, ("normalised", "raw"))
         if self.update == "natural" and self.policy != "tabular":
             raise ValueError("update='natural' is implemented for policy='tabular' only")
         check_int("epochs", self.epochs, low=0)
@@ -132,7 +134,10 @@ class PolicyGradientTrainer:
 
             single_thread_torch()
             torch.manual_seed(self.seed)
-            width = 3 if self.config.policy == "mlp" else self.horizon - 1
+            if self.config.policy == "mlp":
+                width = 2 if self.config.features == "raw" else 3
+            else:
+                width = self.horizon - 1
             # the authors' network (utils/network.py): in -> 64 -> 32 -> 5, tanh, softmax
             self.net = torch.nn.Sequential(
                 torch.nn.Linear(width, 64), torch.nn.Tanh(), torch.nn.Linear(64, 32),
@@ -141,14 +146,20 @@ class PolicyGradientTrainer:
 
     # ----------------------------------------------------------------- features
     def _features(self, h: int, cells: np.ndarray, history: np.ndarray | None) -> np.ndarray:
+        """The networks' input.  ``features="raw"`` is the code's: (cell index, h) as floats
+        for the Markov net, and the visited cell indices padded with -1 to H - 1 entries
+        (``append_state``) for the history net; ``"normalised"`` (default) scales them to
+        [0, 1]: (row, col, h) over their ranges, and cell / N in the history."""
         g = self.problem.geometry
+        raw = self.config.features == "raw"
         if self.config.policy == "mlp":
+            if raw:
+                return np.stack([cells.astype(float), np.full(len(cells), float(h))], 1)
             r, c = np.divmod(cells, g.cols)
             return np.stack([r / max(1, g.rows - 1), c / max(1, g.cols - 1),
                              np.full(len(cells), h / max(1, self.horizon - 1))], 1)
-        # the code's append_state: the states so far, padded with -1 to H - 1 entries
         feats = np.full((len(cells), self.horizon - 1), -1.0)
-        feats[:, :h + 1] = history[:, :h + 1] / self.n_cells
+        feats[:, :h + 1] = history[:, :h + 1] / (1.0 if raw else self.n_cells)
         return feats
 
     def probs(self, h: int, cells: np.ndarray, history: np.ndarray | None = None) -> np.ndarray:

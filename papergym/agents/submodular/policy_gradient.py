@@ -54,18 +54,20 @@ class PolicyGradientAgent(Agent):
 
     def __init__(self, epochs: int = 50, batch_size: int = 500, lr: float | None = None,
                  policy: str = "tabular", baseline: bool = False, natural_step: float = 1.0,
-                 deterministic: bool = False, progress: bool = False):
+                 features: str = "normalised", deterministic: bool = False,
+                 progress: bool = False):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
         self.policy = policy
         self.baseline = baseline
         self.natural_step = natural_step
+        self.features = features
         self.deterministic = deterministic
         self.progress = progress
         self._pg_config = PGConfig(policy=policy, epochs=epochs, batch_size=batch_size, lr=lr,
                                    baseline=baseline, natural_step=natural_step,
-                                   **self._defaults)
+                                   features=features, **self._defaults)
         self.lr = self._pg_config.lr
         self.trainer: PolicyGradientTrainer | None = None
         self._trained_for: tuple[str, int | None] | None = None
@@ -87,10 +89,10 @@ class PolicyGradientAgent(Agent):
         self._history = [int(observation["cell"])]
 
     def act(self, observation, info):
-        cell = int(observation["cell"])
-        if self._history[-1] != cell or len(self._history) <= int(observation["time"]):
+        cell, h = int(observation["cell"]), int(observation["time"])
+        if len(self._history) <= h:  # one act per time step: the cells s_0 .. s_h
             self._history.append(cell)
-        return self.trainer.act(int(observation["time"]), cell, self._history, self.rng,
+        return self.trainer.act(h, cell, self._history, self.rng,
                                 deterministic=self.deterministic)
 
     def clone(self):
