@@ -19,7 +19,7 @@ ENV_IDS = family_env_ids("submodular")
 
 #: the leaderboard's training budget (trajectories per update x updates); the paper's runs
 #: (500 x 50 and more) are in scripts/submodular/learning_curves.py
-LEADERBOARD_BUDGET = {"batch_size": 64, "epochs": 25}
+LEADERBOARD_BUDGET = {"batch_size": 48, "epochs": 20}
 
 register_agent("subpo", SubPOAgent, ENV_IDS, reference=True, **LEADERBOARD_BUDGET)
 register_agent("modular-pg", ModularPGAgent, ENV_IDS, reference=True, **LEADERBOARD_BUDGET)

@@ -80,20 +80,27 @@ class Rollouts:
 
 
 class _Adam:
-    """Adam ascent on a numpy array (the tabular policy's optimiser)."""
+    """Adam ascent on a numpy table, applied to the rows that ever had a gradient: an entry
+    whose gradient was always 0 has m = v = 0 and would not move, so skipping it is exactly
+    dense Adam, at the cost of the visited rows only."""
 
     def __init__(self, shape: tuple[int, ...], lr: float, b1: float = 0.9, b2: float = 0.999):
         self.lr, self.b1, self.b2, self.t = lr, b1, b2, 0
         self.m = np.zeros(shape)
         self.v = np.zeros(shape)
+        self.touched = np.zeros(shape[:-1], dtype=bool)
 
-    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+    def step(self, theta: np.ndarray, grad: np.ndarray, rows: np.ndarray) -> None:
+        """``rows``: a boolean mask (shape[:-1]) of the rows with a gradient this step."""
         self.t += 1
-        self.m = self.b1 * self.m + (1 - self.b1) * grad
-        self.v = self.b2 * self.v + (1 - self.b2) * grad * grad
-        m_hat = self.m / (1 - self.b1 ** self.t)
-        v_hat = self.v / (1 - self.b2 ** self.t)
-        theta += self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+        self.touched |= rows
+        idx = np.nonzero(self.touched)
+        g = grad[idx]
+        m = self.m[idx] = self.b1 * self.m[idx] + (1 - self.b1) * g
+        v = self.v[idx] = self.b2 * self.v[idx] + (1 - self.b2) * g * g
+        m_hat = m / (1 - self.b1 ** self.t)
+        v_hat = v / (1 - self.b2 ** self.t)
+        theta[idx] += self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -212,12 +219,14 @@ class PolicyGradientTrainer:
                 self._natural_update(batch, rtg)
                 return
             grad = np.zeros_like(self.theta)
+            rows = np.zeros(self.theta.shape[:2], dtype=bool)
             eye = np.eye(N_ACTIONS)
             for h in range(self.horizon - 1):
                 s = batch.cells[:, h]
                 score = eye[batch.actions[:, h]] - _softmax(self.theta[h, s])
                 np.add.at(grad[h], s, score * (rtg[:, h] / B)[:, None])
-            self.adam.step(self.theta, grad)
+                rows[h, s] = True
+            self.adam.step(self.theta, grad, rows)
             return
         import torch
 

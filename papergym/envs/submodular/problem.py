@@ -515,10 +515,10 @@ class BatchedState:
                     proj = np.concatenate([
                         project(self.u[i, None, :hi, ci], self.u[i, None, :hi])
                         for i, hi, ci in zip(sel.tolist(), hs.tolist(), cs.tolist())])
-                else:
+                else:  # every row at once on a view (no copy of u), then the fresh ones
                     top = int(hs.max())
-                    u = self.u[:, :top] if sel.size == self.batch else self.u[sel, :top]
-                    proj = project(u[np.arange(sel.size), :, cs], u)
+                    u = self.u[:, :top]
+                    proj = project(u[self.rows, :, cells], u)[sel]
                 new_u = (k_row - proj) / np.sqrt(np.maximum(self.var[sel, cs], 0.0)
                                                  + self.noise)[:, None]
                 self.u[sel, hs] = new_u
