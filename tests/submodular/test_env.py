@@ -177,6 +177,13 @@ def test_bad_input_names_the_argument(name, value):
         SubmodularCoverageVectorEnv(num_envs=2, **{**SMALL, name: value})
 
 
+def test_coverage_only_arguments_are_refused_elsewhere():
+    with pytest.raises(ValueError, match="weights"):
+        SubmodularCoverageEnv(objective="items", weights="bimodal")
+    with pytest.raises(ValueError, match="radius"):
+        SubmodularCoverageEnv(objective="information", radius=2)
+
+
 def test_start_in_a_wall_is_refused():
     with pytest.raises(ValueError, match="start"):
         SubmodularCoverageEnv(shape=(7, 14), domain="two_rooms", start=5)

@@ -70,6 +70,10 @@ class _Config:
             self.weight_array = arr.ravel().astype(np.float64)
             self.weight_array.setflags(write=False)
         self.radius = check_int("radius", radius, low=0)
+        if self.objective != "coverage" and (self.weights != "constant" or self.radius != 1):
+            name = "weights" if self.weights != "constant" else "radius"
+            raise ValueError(f"{name} applies to objective='coverage' only (F of "
+                             f"{self.objective!r} does not read it); leave it at its default")
         self.domain = check_choice("domain", domain, DOMAINS)
         if self.domain == "two_rooms" and (self.rows < 3 or self.cols < 5):
             raise ValueError(f"domain='two_rooms' needs a grid of at least 3 x 5 cells, "
@@ -278,7 +282,8 @@ class SubmodularCoverageEnv(PaperEnv):
     - ``weights``: weight map for coverage: ``"constant"`` (default), ``"bimodal"``,
       ``"gp"``, ``"density"``, or a non-negative (rows, cols) array (negative weights would
       break monotonicity: refused).
-    - ``radius``: coverage footprint radius >= 0; default 1.
+    - ``radius``: coverage footprint radius >= 0; default 1.  ``weights`` and ``radius``
+      apply to ``objective="coverage"`` only: another objective refuses a non-default value.
     - ``domain``: ``"single_room"`` (default) or ``"two_rooms"`` (needs >= 3 x 5 cells).
     - ``start``: a free cell index in [0, rows * cols), ``"random"``, or None (default:
       cell 34 as in the code, else the first free cell).
@@ -295,8 +300,10 @@ class SubmodularCoverageEnv(PaperEnv):
 
     ``subpo`` (the paper's SubPO: REINFORCE on marginal-gain returns-to-go), ``modular-pg``
     (the same policy trained on the modular reward, the paper's foil), ``greedy`` (one-step
-    marginal-gain planner, needs the model) and ``random``.  Also registered: ``subpo-npg``
-    (natural policy gradient variant), ``non-markov-pg`` (policy on the padded history).
+    marginal-gain planner, needs the model) and ``random`` (the random walk).  Also
+    registered: ``subpo-npg`` (natural policy gradient variant), ``non-markov-pg`` (the
+    authors' MLP on the padded history) and ``ppo`` (SB3 PPO on the marginal gains).  The
+    learning agents train on the instance (``model()``, as a simulator) at reset.
 
     ## Registered Configurations
 
