@@ -32,6 +32,7 @@ SETTINGS = {
     "bimodal (30x30, H=40)": "SubmodularCoverageBimodal-v0",
     "two rooms (7x14, H=40)": "SubmodularTwoRooms-v0",
     "capped items (7x15, H=40)": "SubmodularCappedItems-v0",
+    "informative path (30x30, H=40)": "SubmodularInformativePath-v0",
 }
 AGENTS = {
     "SubPO (marginal gains)": {"reward": "marginal"},
@@ -83,9 +84,11 @@ def plot(data: dict, folder: Path) -> None:
     import matplotlib.pyplot as plt
 
     settings = list(data["settings"])
-    fig, axes = plt.subplots(1, len(settings), figsize=(4.6 * len(settings), 4.0))
-    axes = np.atleast_1d(axes)
-    for ax, setting in zip(axes, settings):
+    ncols = min(3, len(settings))
+    nrows = -(-(len(settings) + 1) // ncols) if len(settings) > 2 else 1
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.9 * nrows), squeeze=False)
+    flat = axes.ravel()
+    for ax, setting in zip(flat, settings):
         entry = data["settings"][setting]
         for agent, rec in entry["agents"].items():
             curves = np.array(rec["curves"])
@@ -98,12 +101,19 @@ def plot(data: dict, folder: Path) -> None:
         ax.set_xlabel(f"epoch ({data['batch_size']} trajectories each)")
         ax.set_ylabel("mean F(τ) of the batch")
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
-               frameon=False)
+    handles, labels = flat[0].get_legend_handles_labels()
+    for ax in flat[len(settings):]:
+        ax.axis("off")
+    if len(flat) > len(settings):
+        flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False)
+        bottom = 0.0
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+                   frameon=False)
+        bottom = 0.08
     fig.suptitle(f"SubPO vs the modular-reward policy gradient (mean ± std over "
                  f"{data['seeds']} seeds)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    fig.tight_layout(rect=(0, bottom, 1, 0.96))
     fig.savefig(folder / "learning_curves.png", dpi=150)
     plt.close(fig)
 
