@@ -213,6 +213,7 @@ def test_vector_env_autoresets_like_sync():
             np.testing.assert_array_equal(x, y)
         for key in ("cell", "time", "covered"):
             np.testing.assert_array_equal(out_a[0][key], out_b[0][key])
+        np.testing.assert_allclose(out_a[4]["F"], out_b[4]["F"])
 
 
 def test_registered_configurations_are_the_codes_sizes():

@@ -467,7 +467,8 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
     Copy ``i`` is seeded with ``seed + i`` and draws its instances exactly as a single env
     would, so it steps like ``SyncVectorEnv`` under the same seeds; finished copies reset
     on the next step (``autoreset_mode = NEXT_STEP``, Gymnasium's default), ignoring that
-    step's action and returning reward 0.
+    step's action and returning reward 0.  ``infos["F"]`` holds each copy's F so far (the
+    single env's ``info["F"]``; the end-of-episode ``metrics`` are the single env's only).
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -504,7 +505,7 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
         self._h = np.zeros(self.num_envs, dtype=np.int64)
         self._pending = self._batch.add(self._cells)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
-        return self._obs(), {}
+        return self._obs(), self._info()
 
     def step(self, actions: Any):
         if self._batch is None:
@@ -532,7 +533,11 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
         terminated = live & (self._h >= self.config.horizon - 1)
         self._autoreset = terminated.copy()
         truncated = np.zeros(self.num_envs, dtype=bool)
-        return self._obs(), rewards, terminated, truncated, {}
+        return self._obs(), rewards, terminated, truncated, self._info()
+
+    def _info(self) -> dict[str, np.ndarray]:
+        """Gymnasium's vector info layout: ``"F"`` (each copy's F so far) and its mask."""
+        return {"F": self._batch.value.copy(), "_F": np.ones(self.num_envs, dtype=bool)}
 
     def _obs(self) -> dict[str, np.ndarray]:
         obs = {"cell": self._cells.copy(), "time": self._h.copy()}
