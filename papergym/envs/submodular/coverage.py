@@ -270,7 +270,8 @@ class SubmodularCoverageEnv(PaperEnv):
     ``"revisit"``: whether the step landed on an already visited cell.  At the end,
     ``"metrics"``: ``F`` (the primary metric), ``F_normalised`` (F over the total weight of
     the grid, or over ``horizon * max one-cell gain`` for information), ``coverage_fraction``
-    (share of countable cells counted: free cells, or item cells for items), ``F_greedy``
+    (share of the countable cells visited or covered: the free cells, or the item cells for
+    items), ``F_greedy``
     (the greedy one-step planner's F on the same instance: the best known value),
     ``ratio_to_greedy`` (F / F_greedy) and ``revisit_rate`` (share of moves that revisit).
 
@@ -441,7 +442,7 @@ class SubmodularCoverageEnv(PaperEnv):
         return {
             "F": f,
             "F_normalised": f / top if top > 0 else 0.0,
-            "coverage_fraction": float(state.covered.sum()) / problem.n_countable(),
+            "coverage_fraction": problem.coverage_fraction(state.covered),
             "F_greedy": float(greedy),
             "ratio_to_greedy": f / greedy if greedy > 0 else 1.0,
             "revisit_rate": self._revisits / max(1, problem.horizon - 1),

@@ -292,14 +292,19 @@ class SubmodularProblem:
         (``H/2 log(1 + 1/noise)``), an upper bound of F(tau) by submodularity."""
         return self.horizon * 0.5 * math.log1p(1.0 / self.gp_noise)
 
-    def n_countable(self) -> int:
-        """How many cells F can count (coverage fraction's denominator)."""
+    def countable(self) -> np.ndarray:
+        """The cells coverage_fraction counts (bool, N): the item cells for items, the free
+        cells otherwise."""
         if "countable" not in self._cache:
-            if self.objective == "items":
-                self._cache["countable"] = max(1, int((self.item_kind >= 0).sum()))
-            else:
-                self._cache["countable"] = int((~self.geometry.walls).sum())
-        return self._cache["countable"]
+            mask = self.item_kind >= 0 if self.objective == "items" else ~self.geometry.walls
+            mask.setflags(write=False)
+            self._cache["countable"] = (mask, max(1, int(mask.sum())))
+        return self._cache["countable"][0]
+
+    def coverage_fraction(self, covered: np.ndarray) -> float:
+        """The share of countable cells that the map ``covered`` marks."""
+        mask = self.countable()
+        return float(np.count_nonzero(covered[mask])) / self._cache["countable"][1]
 
     # ----------------------------------------------------------------- states
     def trajectory_state(self) -> TrajectoryState:
