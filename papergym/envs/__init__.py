@@ -25,6 +25,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "bandits",
     "serving",
     "cascading",
+    "submodular",
 )
 
 _REGISTERED = False
