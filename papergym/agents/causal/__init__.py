@@ -20,13 +20,13 @@ _IDS = family_env_ids("causal")
 
 
 def _stationary_only(env_id, kwargs):
-    if kwargs.get("change_points"):
+    if kwargs.get("change_fractions"):
         return "plain UCB is the stationary baseline; sw-ucb is the drifting one"
     return None
 
 
 def _drifting_only(env_id, kwargs):
-    if not kwargs.get("change_points"):
+    if not kwargs.get("change_fractions"):
         return "sliding-window UCB is the drifting variant's baseline; ucb is the stationary one"
     return None
 
@@ -35,6 +35,8 @@ register_agent("oracle", OracleAgent, _IDS, reference=True)
 register_agent("csl-ucb", CSLUCBAgent, _IDS, reference=True)
 register_agent("ucb", UCBAgent, _IDS, reference=True, applies_to=_stationary_only)
 register_agent("sw-ucb", UCBAgent, _IDS, reference=True, applies_to=_drifting_only, window=10)
-register_agent("golem-mab", GolemMABAgent, _IDS, reference=True,
+# not a reference agent: two DAGMA fits (about 1 s) per episode would take the quick
+# leaderboard (make demo) over its budget; the full leaderboard and the claim tests run it
+register_agent("golem-mab", GolemMABAgent, _IDS, reference=False,
                applies_to=needs_all_interventions)
 register_agent("linsem-ts", LinSEMTSAgent, _IDS, reference=True)

@@ -181,22 +181,28 @@ class CSLUCBAgent(CausalAgent):
         return int(self.legal[int(np.argmax(mu + coef * width))])
 
     def _detect_changes(self, x: np.ndarray) -> None:
-        w = self.detect_window
+        """Per node and mode: Gaussian log-likelihood ratio of the residuals of the node's
+        last ``detect_window`` rounds in that mode, fitted N(mean, std) against the model's
+        N(0, sigma_n); above ``detect_threshold`` the column is re-learned."""
+        w, n = self.detect_window, self.n_nodes
+        nodes = np.arange(n)
         for m in (0, 1):
-            b = self._weights[m]
-            for i in range(self.n_nodes):
-                rounds = self._rounds[m][i][-w:]
-                if len(rounds) < 2:
-                    continue
-                rows = x[rounds]
-                residual = rows[:, i] - rows @ b[:, i] - self.nu[i]
-                sigma = np.sqrt(self._variance[m, i])
-                sigma_hat = max(float(residual.std()), 1e-12)
-                diff = (np.log(sigma / sigma_hat) + 0.5 * np.mean((residual / sigma) ** 2)
-                        - 0.5 * np.mean(((residual - residual.mean()) / sigma_hat) ** 2))
-                if diff > self.detect_threshold and not self._learn[m, i]:
-                    self._since[m, i] = self.t - 1
-                    self._learn[m, i] = True
+            ok = np.array([len(self._rounds[m][i]) >= w for i in nodes])
+            if not ok.any():
+                continue
+            idx = np.array([self._rounds[m][i][-w:] if ok[i] else [0] * w for i in nodes])
+            rows = x[idx]                                            # (N, w, N)
+            fitted = np.einsum("kwj,jk->kw", rows, self._weights[m])
+            residual = rows[nodes, :, nodes] - fitted - self.nu[:, None]
+            sigma = np.sqrt(self._variance[m])
+            sigma_hat = np.maximum(residual.std(axis=1), 1e-12)
+            centred = residual - residual.mean(axis=1, keepdims=True)
+            diff = (np.log(sigma / sigma_hat)
+                    + 0.5 * np.mean((residual / sigma[:, None]) ** 2, axis=1)
+                    - 0.5 * np.mean((centred / sigma_hat[:, None]) ** 2, axis=1))
+            flag = ok & (diff > self.detect_threshold) & ~self._learn[m]
+            self._since[m, flag] = self.t - 1
+            self._learn[m, flag] = True
 
     # ------------------------------------------------------------------ protocol
 

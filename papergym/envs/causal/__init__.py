@@ -14,7 +14,7 @@ _VECTOR = "papergym.envs.causal.causal_bandit:CausalBanditVectorEnv"
 
 #: the drifting variant's registered kwargs (our choice: the authors' non-stationary script
 #: is not public)
-DRIFT_KWARGS = {"horizon": 3000, "change_points": (1000, 2000), "n_changed_columns": 2}
+DRIFT_KWARGS = {"horizon": 3000, "change_fractions": (1 / 3, 2 / 3), "n_changed_columns": 2}
 
 register_env("causal", PAPER, "CausalBandit-v0", _ENTRY, vector_entry_point=_VECTOR)
 register_env("causal", PAPER, "CausalBanditDrift-v0", _ENTRY, kwargs=DRIFT_KWARGS,

@@ -95,7 +95,7 @@ class CausalBanditEnv(PaperEnv):
     ``edge_prob``, magnitude ``U[weight_low, weight_high]``, random sign, ``B'`` drawn the
     same way, both redrawn until every column ``n >= 1`` differs.
 
-    With ``change_points`` (CausalBanditDrift-v0) the bandit is piecewise stationary, as
+    With ``change_fractions`` (CausalBanditDrift-v0) the bandit is piecewise stationary, as
     in the authors' non-stationary experiment: at each change point up to
     ``n_changed_columns`` incoming-weight columns (nodes on which all optimal
     interventions agree, in the mode the optimum uses) are redrawn until the old optimum
@@ -168,10 +168,11 @@ class CausalBanditEnv(PaperEnv):
       at once, in ``[0, N]``.
     - ``action_format`` (str, default ``"multibinary"``): ``"multibinary"`` or
       ``"discrete"``.
-    - ``change_points`` (tuple of int, default ``()``): steps at which the SEM changes,
-      strictly increasing, in ``[1, horizon)``.
-    - ``n_changed_columns`` (int, default 2): columns redrawn per change (with
-      replacement, so up to this many), in ``[1, N - 1]``.
+    - ``change_fractions`` (tuple of float, default ``()``): when the SEM changes, as
+      fractions of ``horizon`` in ``(0, 1)``, strictly increasing; the change steps
+      ``round(f * horizon)`` must be distinct and in ``[1, horizon)``.
+    - ``n_changed_columns`` (int, default 2): columns redrawn per change, ``>= 1``
+      (drawn with replacement from the candidate columns, so up to this many).
     - ``render_mode`` (None or ``"rgb_array"``): an image of the last 200 interventions
       (one column per step, one row per node, intervened = orange) above a row that is
       green where the intervention was optimal and red where not.
@@ -188,8 +189,8 @@ class CausalBanditEnv(PaperEnv):
 
     - ``CausalBandit-v0``: the defaults above (N = 10, T = 1500, stationary), the authors'
       stationary experiment.
-    - ``CausalBanditDrift-v0``: N = 10, T = 3000, change points (1000, 2000), two columns
-      per change (our choice of times: the authors' script for the non-stationary run is
+    - ``CausalBanditDrift-v0``: N = 10, T = 3000, ``change_fractions = (1/3, 2/3)``
+      (changes at steps 1000 and 2000), two columns per change (our choice of times: the authors' script for the non-stationary run is
       not public).
 
     ## Version History
@@ -201,20 +202,20 @@ class CausalBanditEnv(PaperEnv):
     primary_metric = "cumulative_regret"
     higher_is_better = False
     leaderboard_configs = ({},)
-    quick_kwargs = {"horizon": 200, "n_nodes": 5}
+    quick_kwargs = {"horizon": 100, "n_nodes": 4}
     bad_inputs = {
         "n_nodes": (1, 17, 2.0, True), "horizon": (0, -5, "10"),
         "noise_mean": (np.inf, "1", None), "noise_variance": (0.0, -1.0, np.nan),
         "edge_prob": (0.0, 1.5, None), "weight_low": (0.0, -1.0, 3.0),
         "weight_high": (0.1, np.inf), "max_interventions": (-1, 99, 1.5),
-        "action_format": ("index", None), "change_points": ((0,), (50, 20), "5", (10**9,)),
-        "n_changed_columns": (0, 1000, 1.0), "render_mode": ("human",),
+        "action_format": ("index", None), "change_fractions": ((0.0,), (0.6, 0.3), "0.5", (1.0,), (0.5, 0.5001)),
+        "n_changed_columns": (0, -1, 1.0), "render_mode": ("human",),
     }
 
     def __init__(self, n_nodes: int = 10, horizon: int = 1500, noise_mean: float = 1.0,
                  noise_variance: float = 1.0, edge_prob: float = 0.5, weight_low: float = 0.5,
                  weight_high: float = 2.0, max_interventions: int | None = None,
-                 action_format: str = "multibinary", change_points: Sequence[int] = (),
+                 action_format: str = "multibinary", change_fractions: Sequence[float] = (),
                  n_changed_columns: int = 2, render_mode: str | None = None):
         self.n_nodes = check_int("n_nodes", n_nodes, low=2, high=MAX_NODES)
         self.horizon = check_int("horizon", horizon, low=1)
@@ -231,9 +232,13 @@ class CausalBanditEnv(PaperEnv):
                                   check_int("max_interventions", max_interventions, low=0,
                                             high=self.n_nodes))
         self.action_format = check_choice("action_format", action_format, ACTION_FORMATS)
-        self.change_points = _check_change_points(change_points, self.horizon)
-        self.n_changed_columns = check_int("n_changed_columns", n_changed_columns, low=1,
-                                           high=self.n_nodes - 1)
+        self.change_fractions = _check_change_fractions(change_fractions)
+        self.change_points = tuple(int(round(f * self.horizon)) for f in self.change_fractions)
+        if any(not 1 <= p < self.horizon for p in self.change_points) or \
+                len(set(self.change_points)) < len(self.change_points):
+            raise ValueError(f"change_fractions {self.change_fractions} give change steps "
+                             f"{self.change_points}: they must be distinct and in [1, horizon)")
+        self.n_changed_columns = check_int("n_changed_columns", n_changed_columns, low=1)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
 
         n = self.n_nodes
@@ -441,12 +446,13 @@ def _check_weights(name: str, value: Any, n: int) -> np.ndarray:
     return arr
 
 
-def _check_change_points(value: Any, horizon: int) -> tuple[int, ...]:
+def _check_change_fractions(value: Any) -> tuple[float, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise ValueError(f"change_points must be a sequence of integers, got {value!r}")
-    points = tuple(check_int("change_points", p, low=1, high=horizon - 1) for p in value)
+        raise ValueError(f"change_fractions must be a sequence of numbers in (0, 1), got {value!r}")
+    points = tuple(check_real("change_fractions", f, low=0.0, high=1.0, low_open=True,
+                              high_open=True) for f in value)
     if any(b <= a for a, b in zip(points, points[1:])):
-        raise ValueError(f"change_points must be strictly increasing, got {points}")
+        raise ValueError(f"change_fractions must be strictly increasing, got {points}")
     return points
 
 

@@ -136,7 +136,8 @@ def redraw_columns(rng: np.random.Generator, b: np.ndarray, b_prime: np.ndarray,
     ``tol`` of the best) agrees; ``n_columns`` of them are drawn with replacement (so *up to*
     ``n_columns`` distinct ones) and their incoming weights, in the mode the optimum uses,
     are redrawn with the generator's law; repeated until the old optimal set is no longer
-    optimal (its best value is more than ``tol`` below the new best).  Returns the new
+    optimal (its best value is more than ``tol`` below the new best).  ``n_columns`` is
+    capped at the number of candidates, as in the authors' code.  Returns the new
     ``(B, B_prime, rewards)``, ``rewards`` over all ``bits`` rows (illegal ones ``-inf``).
     """
     n = b.shape[0]
@@ -150,7 +151,7 @@ def redraw_columns(rng: np.random.Generator, b: np.ndarray, b_prime: np.ndarray,
     mode = opt_bits[0]
     for _ in range(max_tries):
         new_b, new_bp = b.copy(), b_prime.copy()
-        for col in rng.choice(agree, size=n_columns, replace=True):
+        for col in rng.choice(agree, size=min(n_columns, agree.size), replace=True):
             present = rng.random(n) < edge_prob
             present[col:] = False
             sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
