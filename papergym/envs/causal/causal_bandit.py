@@ -343,12 +343,12 @@ class CausalBanditEnv(PaperEnv):
                 "max_interventions": self.max_interventions,
                 "nonstationary": len(inst.starts) > 1, "action_format": self.action_format}
         if self.action_format == "discrete":
-            info["action_mask"] = self._mask
+            info["action_mask"] = self._mask.copy()
         return np.zeros(self.n_nodes, dtype=np.float32), info
 
     def action_masks(self) -> np.ndarray:
         """int8 ``(2^N,)``: 1 for the interventions on at most ``max_interventions`` nodes."""
-        return self._mask
+        return self._mask.copy()
 
     def _decode(self, action: Any) -> tuple[np.ndarray, int]:
         """The action as (bool bits, index); InvalidAction if malformed or illegal."""
@@ -399,7 +399,7 @@ class CausalBanditEnv(PaperEnv):
                                 "optimal": optimal, "changed": changed,
                                 "n_interventions": int(bits.sum())}
         if self.action_format == "discrete":
-            info["action_mask"] = self._mask
+            info["action_mask"] = self._mask.copy()
         if terminated:
             info["metrics"] = self._metrics()
         return x.astype(np.float32), reward, terminated, False, info
