@@ -79,6 +79,7 @@ def plot(traces: dict, path: Path, title: str, change_points=()) -> None:
         ax.grid(alpha=0.3)
     ax1.set_ylabel("cumulative (pseudo-)regret")
     ax1.set_yscale("symlog", linthresh=10)
+    ax1.set_ylim(bottom=0)
     ax2.set_ylabel("optimal-intervention share per 100 steps")
     ax2.set_ylim(-0.05, 1.05)
     ax1.legend(fontsize=8, loc="upper left")
