@@ -26,6 +26,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "serving",
     "cascading",
     "submodular",
+    "causal",
 )
 
 _REGISTERED = False
