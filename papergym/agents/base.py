@@ -216,15 +216,29 @@ def register_agent(name: str, factory: Callable[..., Agent], env_ids: str | Iter
                    reference: bool = False, **kwargs: Any) -> AgentSpec:
     """Register ``factory(**kwargs)`` under ``name`` for ``env_ids``.
 
-    Re-registering a name replaces it (so a module can be reloaded); ``kwargs`` are the
-    default constructor arguments, overridable in :func:`make_agent`.
+    Re-registering a name for some of the same env ids replaces it (so a module can be
+    reloaded); a name another family already uses for other env ids is a ``ValueError``
+    (names are global: prefix yours with the family). ``kwargs`` are the default
+    constructor arguments, overridable in :func:`make_agent`.
     """
     if not name or ":" in name:
         raise ValueError(f"agent name {name!r}: must be non-empty and without ':'")
     ids = (env_ids,) if isinstance(env_ids, str) else tuple(env_ids)
+    old = _REGISTRY.get(name)
+    if old is not None and old.factory is not factory and "*" not in ids + old.env_ids \
+            and not set(ids) & set(old.env_ids):
+        # names are global: another family's agent of the same name would silently replace
+        # this one on its own envs
+        raise ValueError(f"agent name {name!r} is taken by {_origin(old.factory)} for "
+                         f"{', '.join(old.env_ids)}; name {_origin(factory)} another way "
+                         "(prefix it with its family)")
     spec = AgentSpec(name, factory, ids, applies_to, reference, dict(kwargs))
     _REGISTRY[name] = spec
     return spec
+
+
+def _origin(factory: Any) -> str:
+    return f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', factory)}"
 
 
 def _discover() -> None:

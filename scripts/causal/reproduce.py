@@ -20,8 +20,8 @@ import numpy as np
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "causal"
 STATIONARY = ("ucb", "golem-mab", "linsem-ts", "csl-ucb")
-DRIFTING = ("ucb", "sw-ucb", "golem-mab", "linsem-ts", "csl-ucb")
-LABELS = {"ucb": "Vanilla UCB", "sw-ucb": "Sliding-window UCB", "golem-mab": "GOLEM-MAB (DAGMA)",
+DRIFTING = ("ucb", "causal-sw-ucb", "golem-mab", "linsem-ts", "csl-ucb")
+LABELS = {"ucb": "Vanilla UCB", "causal-sw-ucb": "Sliding-window UCB", "golem-mab": "GOLEM-MAB (DAGMA)",
           "linsem-ts": "LinSEM-TS (true parents)", "csl-ucb": "CSL-UCB (paper)"}
 
 

@@ -52,7 +52,7 @@ def test_reference_agents_and_applicability():
     assert set(agents_for("CausalBandit-v0", reference_only=True)) == \
         {"oracle", "csl-ucb", "ucb", "linsem-ts"}
     assert set(agents_for("CausalBanditDrift-v0", reference_only=True)) == \
-        {"oracle", "csl-ucb", "sw-ucb", "linsem-ts"}
+        {"oracle", "csl-ucb", "causal-sw-ucb", "linsem-ts"}
     assert "max_interventions" in why_not_applicable("golem-mab", "CausalBandit-v0",
                                                       {"max_interventions": 3})
 

@@ -13,7 +13,7 @@ class OracleAgent(CausalAgent):
     """Knows the SEM (and its change points): zero regret, the leaderboard's ceiling."""
 
     name = "oracle"
-    paper = None
+    paper = "the best intervention, knowing the SEM: the regret reference of Peng, Zhang, Mitra, IEEE TSP 2025 (arXiv 2408.11240)"
     requires_model = True
 
     def act(self, observation, info):

@@ -180,7 +180,7 @@ class CausalBanditEnv(PaperEnv):
     ## Reference Agents
 
     ``oracle`` (plays the optimum, uses ``model()``), ``csl-ucb`` (the paper's algorithm),
-    ``ucb`` (UCB over all ``2^N`` interventions; ``sw-ucb``, its sliding-window form, on
+    ``ucb`` (UCB over all ``2^N`` interventions; ``causal-sw-ucb``, its sliding-window form, on
     the drifting variant), ``golem-mab`` (structure learning with DAGMA on an
     observational and an all-intervened block, then commit), ``linsem-ts`` (Thompson
     sampling given the true parents, an upper reference); also ``random``.
