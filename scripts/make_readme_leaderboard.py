@@ -36,7 +36,7 @@ def main(argv=None) -> int:
         return 1
     for old in out.glob("leaderboard_*.png"):
         old.unlink()
-    plots = write_plots(result.boards, out, dpi=60)
+    plots = write_plots(result.boards, out)
     links = {slug: path.name for slug, path in plots.items()}
     command = "python scripts/make_readme_leaderboard.py"
     (out / "leaderboard.md").write_text(

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> Path:
     fig.tight_layout()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=80)
+    fig.savefig(out, dpi=150, bbox_inches="tight")
     print(f"wrote {out}")
     return out
 
