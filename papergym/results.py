@@ -37,7 +37,7 @@ import numpy as np
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "CellKey", "CellResult", "LEASE_S", "LeaseKeeper",
            "ResultsStore", "ResultsStoreError", "DEFAULT_PATH", "config_hash", "config_json",
-           "new_owner"]
+           "new_owner", "papergym_version"]
 
 LEASE_S = 60.0  # a claim not refreshed for this long is free for others
 HEARTBEAT_S = 5.0  # how often an owner refreshes its claims
@@ -118,6 +118,14 @@ def config_hash(config: Mapping[str, Any]) -> str:
     """A short stable hash of a mapping (env kwargs, agent config): the store's key part;
     values JSON cannot encode are hashed by content (see ``_hashable``)."""
     return hashlib.sha256(config_json(config).encode()).hexdigest()[:16]
+
+
+def papergym_version() -> str:
+    """``papergym.__version__``, read from the loaded package (importing the package's
+    root from here would import the floors above this module)."""
+    import sys
+
+    return str(getattr(sys.modules.get("papergym"), "__version__", ""))
 
 
 def new_owner() -> str:
@@ -325,8 +333,6 @@ class ResultsStore:
         row was written (False when the key was already stored and ``replace`` is False;
         with ``replace_failed`` a stored ``failed`` row is replaced, a stored ``ok`` one
         kept).  A ``transient`` result (not the cell's fault) is refused: ValueError."""
-        from papergym import __version__
-
         self._write()
         if cell.transient:
             raise ValueError("a transient failure is reported, never stored")
@@ -337,7 +343,7 @@ class ResultsStore:
                cell.status, cell.error, json.dumps(cell.episodes, default=float),
                cell.primary_metric, cell.primary_value, int(cell.requires_model),
                float(cell.wall_time), cell.finished_at or time.time(),
-               cell.papergym_version or __version__,
+               cell.papergym_version or papergym_version(),
                None if cell.evaluation is None else config_json(cell.evaluation))
         self._db.execute("BEGIN IMMEDIATE")
         try:

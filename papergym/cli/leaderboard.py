@@ -47,8 +47,8 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     how.add_argument("--db", default=str(DEFAULT_PATH), help=f"results store (default {DEFAULT_PATH})")
     how.add_argument("--backend", choices=("local", "ray"), default="local")
     how.add_argument("--workers", type=int,
-                     help="local worker processes (default: the core count; see "
-                          "docs/leaderboard.md)")
+                     help="local worker processes (default 1, the fastest measured on 2 "
+                          "cores for short cells: docs/leaderboard.md)")
     how.add_argument("--ray-address", help="Ray cluster address (default: RAY_ADDRESS or local)")
     how.add_argument("--timeout", type=float, default=600.0,
                      help="seconds per cell (default 600; inf: no limit)")

@@ -53,12 +53,17 @@ from papergym.results import LEASE_S, CellResult, LeaseKeeper, ResultsStore, new
 __all__ = ["run_cell", "execute", "ExecutionStats", "CellTimeout", "GRACE", "WorkerStartError"]
 
 LEASE_POLL_S = 0.5
-DEFAULT_WORKERS: int | None = None  # None: the core count (see docs/leaderboard.md)
+# One worker by default, chosen by measurement (docs/leaderboard.md): on the 2-core
+# machine, `leaderboard --quick` took 12.5 s with 1 worker and 15-16 s with 2 (7.3-7.8 s
+# in-process, --timeout inf); Paging-v0 + MarkovCodingGame-v0 over 5 seeds, 10.8 s
+# against 15.4 s (8.0 s in-process).  Cells of milliseconds cost less than a second
+# worker's start-up and its share of two cores; pass --workers N for long cells.
+DEFAULT_WORKERS = 1
 
 
 def default_workers() -> int:
     """The local backend's worker count when none is given (docs/leaderboard.md)."""
-    return DEFAULT_WORKERS or os.cpu_count() or 1  # how often a run waiting for another process's cells looks again
+    return DEFAULT_WORKERS  # how often a run waiting for another process's cells looks again
 
 GUARD_HINT = (
     "worker processes could not start.  If a script calls run_leaderboard (or execute), "
@@ -124,7 +129,8 @@ def execute(cells: Sequence[Cell], store: ResultsStore, *, backend: str = "local
             lease_s: float = LEASE_S) -> ExecutionStats:
     """Run the cells not yet stored (all with ``force``) and store each result.
 
-    ``backend``: ``"local"`` (a process pool of ``workers``, default 1; with one worker
+    ``backend``: ``"local"`` (a process pool of ``workers``, default
+    :data:`DEFAULT_WORKERS`; with one worker
     and ``timeout=None`` the cells run in this process) or ``"ray"``.  ``retry_failed``:
     stored ``failed`` cells are run again and replaced by the new result (stored ``ok``
     cells are still skipped).  ``on_done(cell, result)`` is called per cell, with

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from papergym.leaderboard.cells import Cell, LeaderboardInputError, import_plugins
-from papergym.results import CellResult
+from papergym.results import CellResult, papergym_version
 
 __all__ = ["CellTimeout", "ERROR_CHARS", "GRACE", "START_S", "failed_result", "overdue_error",
            "run_cell", "warm_up", "worker_init"]
@@ -128,8 +128,6 @@ def _episodes(cell: Cell) -> list:
 
 def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = ()) -> CellResult:
     """Run one cell; never raises for the cell's own errors (they become its failed row)."""
-    import papergym
-
     start = time.perf_counter()
     try:
         import_plugins(imports)
@@ -161,7 +159,7 @@ def run_cell(cell: Cell, timeout: float | None = None, imports: Sequence[str] = 
                       episodes=[r.as_dict() for r in episodes],
                       primary_metric=cell.primary_metric,
                       primary_value=primary, requires_model=cell.requires_model,
-                      wall_time=wall, finished_at=time.time(), papergym_version=papergym.__version__,
+                      wall_time=wall, finished_at=time.time(), papergym_version=papergym_version(),
                       evaluation=cell.evaluation)
 
 
@@ -174,7 +172,8 @@ def warm_up(imports: Sequence[str]) -> None:
     """Runs in a fresh worker before its one cell: the interpreter starts and imports
     papergym and the plugins, so the cell's limit counts from the cell's own start.  An
     import error is left for :func:`run_cell` to report."""
-    import papergym  # noqa: F401
+    import papergym.envs  # noqa: F401 - registers every env id
+    import papergym.runner  # noqa: F401
 
     try:
         import_plugins(imports)

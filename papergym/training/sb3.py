@@ -123,8 +123,8 @@ def train(args: TrainArgs) -> Path:
     from stable_baselines3.common.logger import HumanOutputFormat, KVWriter, Logger
     from wandb.integration.sb3 import WandbCallback
 
-    import papergym
     from papergym.agents.base import SB3Agent
+    from papergym.results import papergym_version
     from papergym.runner import EnvArgumentError, run
     from papergym.wrappers.sb3 import _algo_class, save_sb3_model, sb3_wrap
 
@@ -194,7 +194,7 @@ def train(args: TrainArgs) -> Path:
     stem = Path(args.save_dir) / f"{args.env}__{algo}__seed{args.seed}"
     path = save_sb3_model(model, stem, algo=algo, env_id=args.env, env_kwargs=args.kw,
                           discrete_actions=discrete, steps=args.steps, seed=args.seed,
-                          wandb_run_dir=str(wandb_run.dir), papergym_version=papergym.__version__)
+                          wandb_run_dir=str(wandb_run.dir), papergym_version=papergym_version())
     env.close()
 
     # 6. Evaluate through the runner on held-out seeds, as the leaderboard will.
