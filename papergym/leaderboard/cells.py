@@ -496,7 +496,12 @@ def _agent_config(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The agent's ``config()`` (what the store hashes); built once per (name, kwargs)."""
     cache_key = (name, config_hash(kwargs), _file_state(name))
     if cache_key not in _CONFIGS:
-        config = dict(make_agent(name, **kwargs).config())
+        try:
+            agent = make_agent(name, **kwargs)
+        except (TypeError, ValueError, OSError) as exc:  # bad kwargs, a broken model file
+            shown = f" with kwargs {dict(kwargs)}" if kwargs else ""
+            raise LeaderboardInputError(f"agent {name!r}{shown}: {exc}") from None
+        config = dict(agent.config())
         _CONFIGS[cache_key] = {**config, **{k: v for k, v in kwargs.items() if k not in config}}
     return dict(_CONFIGS[cache_key])
 

@@ -225,6 +225,17 @@ def test_a_model_is_ranked_only_on_the_configuration_it_was_trained_on(tmp_path)
         plan([{"id": "ToyMisses-v0", "kwargs": {}}], [f"sb3:{desc}"], seeds=1)
 
 
+def test_a_broken_model_file_or_bad_agent_kwargs_exit_2(tmp_path, capsys):
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"not a zip at all")
+    broken.with_suffix(".json").write_text(json.dumps({"algo": "PPO", "env_id": "ToyHits-v0"}))
+    code, err = _cli(capsys, "--envs", "ToyHits-v0", "--agents", f"sb3:{broken}",
+                     "--allow-pickle", "--db", str(tmp_path / "b.sqlite"))
+    assert code == 2 and "not a loadable SB3 model" in err
+    with pytest.raises(LeaderboardInputError, match="agent 'toy_hint' with kwargs"):
+        plan(["ToyHits-v0"], [{"name": "toy_hint", "kwargs": {"nope": 1}}], seeds=1)
+
+
 def test_imports_are_documented_as_running_code(capsys):
     with pytest.raises(SystemExit):
         main(["leaderboard", "--help"])
