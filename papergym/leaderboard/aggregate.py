@@ -40,11 +40,8 @@ CURVE_GRID = 50
 def iqm(scores: np.ndarray) -> float:
     """Interquartile mean over all runs and tasks (25% trimmed from each end; below 4
     values nothing is trimmed and it equals the mean)."""
-    try:
-        from rliable.metrics import aggregate_iqm
-    except ImportError:  # pragma: no cover - rliable is a dependency; same formula
-        return float(stats.trim_mean(np.asarray(scores), 0.25, axis=None))
-    return float(aggregate_iqm(np.asarray(scores, dtype=float)))
+    # rliable's aggregate_iqm is exactly this formula
+    return float(stats.trim_mean(np.asarray(scores, dtype=float), 0.25, axis=None))
 
 
 def stratified_bootstrap_ci(scores: np.ndarray, *, reps: int = 2000, confidence: float = 0.95,

@@ -77,19 +77,52 @@ class WorkerStartError(LeaderboardInputError):
     that fails in a fresh interpreter): nothing is stored, the run stops (exit 2)."""
 
 
+_LAUNCHER: list[str | None] = []  # the setpriv wrapper, made once per process (or None)
+
+
+def _launcher() -> str | None:
+    """Linux with util-linux's ``setpriv``: a tiny executable that starts Python with the
+    parent-death signal already set, so a worker (and multiprocessing's resource
+    tracker) dies with this process even while it is still starting up, before
+    :func:`worker_init` runs; ``None`` elsewhere (the watchdog in worker_init remains)."""
+    if not _LAUNCHER:
+        import shutil
+        import sys
+        import tempfile
+
+        setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+        path = None
+        if setpriv and sys.executable:
+            folder = tempfile.mkdtemp(prefix="papergym-launcher-")
+            path = os.path.join(folder, "python")
+            with open(path, "w") as f:
+                f.write(f'#!/bin/sh\nexec {setpriv} --pdeathsig KILL -- "{sys.executable}" "$@"\n')
+            os.chmod(path, 0o700)
+        _LAUNCHER.append(path)
+    return _LAUNCHER[0]
+
+
 @contextmanager
 def _no_sigint_for_children():
-    """Block SIGINT in this thread while it starts processes: a child inherits the mask,
-    so a Ctrl-C during its start-up stays pending until :func:`worker_init` has set it to
-    be ignored (no traceback from a half-started worker); ours is delivered on exit."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """While this thread starts processes: block SIGINT (a child inherits the mask, so a
+    Ctrl-C during its start-up stays pending until :func:`worker_init` has set it to be
+    ignored: no traceback from a half-started worker; ours is delivered on exit), and
+    start them through :func:`_launcher`, so they die with us from their first moment."""
+    from multiprocessing import spawn
+
+    launcher = _launcher()
+    previous_exe = spawn.get_executable()
+    if launcher:
+        spawn.set_executable(launcher)
+    masked = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if launcher:
+            spawn.set_executable(previous_exe)
 
 
 def _submit(pool: ProcessPoolExecutor, *args):
