@@ -11,9 +11,75 @@ import gymnasium as gym
 import numpy as np
 
 from papergym.agents.base import Agent, AgentNotApplicableError, make_agent, why_not_applicable
+from papergym.envs.registration import check_env_id, check_env_kwargs
 
-__all__ = ["EpisodeResult", "agent_seed", "run", "run_episode", "run_parallel",
-           "run_parallel_episode"]
+__all__ = ["EnvArgumentError", "EpisodeResult", "MAX_SEED", "agent_seed", "check_seed_list",
+           "check_seeds", "run", "run_episode", "run_parallel", "run_parallel_episode"]
+
+MAX_SEED = 2**63 - 1  # seeds are stored as SQLite integers (signed 64 bits)
+
+
+class EnvArgumentError(ValueError):
+    """The env's constructor refused the keyword arguments it was given (the message is
+    the env's own, which names the argument)."""
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_seed_list(seeds: Iterable[Any]) -> list[int]:
+    """``seeds`` as a list of ints, or ValueError/TypeError naming ``seeds``: every seed a
+    whole number in [0, 2**63), none twice, at least one."""
+    seeds = list(seeds)
+    bad = [s for s in seeds if not _whole(s)]
+    if bad:
+        raise TypeError(f"seeds must be whole numbers, got {bad[0]!r}")
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds: give at least one seed")
+    if min(seeds) < 0 or max(seeds) > MAX_SEED:
+        raise ValueError(f"seeds must be >= 0 and < 2**63, got {min(seeds) if min(seeds) < 0 else max(seeds)}")
+    seen: set[int] = set()
+    repeated = sorted({s for s in seeds if s in seen or seen.add(s)})
+    if repeated:
+        raise ValueError(f"seeds: seed(s) {', '.join(map(str, repeated))} given more than once")
+    return seeds
+
+
+def check_seeds(seeds: Any) -> list[int]:
+    """``run``'s ``seeds``: a count (``3`` -> 0, 1, 2) or an iterable of seeds; a string,
+    a float, a bool is refused (``seeds="10"`` would otherwise run seeds 1 and 0)."""
+    if _whole(seeds):
+        if not 1 <= seeds <= 10**7:
+            raise ValueError(f"seeds: a count must be in [1, 10**7], got {seeds}")
+        return list(range(int(seeds)))
+    if isinstance(seeds, (str, bytes, float, bool)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a count or a list of whole numbers, got {seeds!r}")
+    return check_seed_list(seeds)
+
+
+def _check_count(name: str, value: Any, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if not _whole(value):
+        raise TypeError(f"{name} must be a whole number >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+
+
+def _check_agent(agent: Any) -> None:
+    if not (isinstance(agent, (str, Agent)) or callable(agent)):
+        raise TypeError(f"agent must be a registered name, an Agent or a zero-argument "
+                        f"factory, got {agent!r}")
+
+
+def _make_env(env_id: str, env_kwargs: Mapping[str, Any], make: Callable[..., Any]) -> Any:
+    """The env, or :class:`EnvArgumentError` when its constructor refuses the kwargs."""
+    try:
+        return make(env_id, **env_kwargs)
+    except (TypeError, ValueError) as exc:  # TypeError: an env that does not check types
+        raise EnvArgumentError(f"{env_id}: {exc}") from exc
 
 CURVE_POINTS = 100  # cumulative reward / regret curves are kept at this many points at most
 
@@ -53,10 +119,13 @@ def _thin(curve: list[tuple[int, float]]) -> list[tuple[int, float]]:
 
 def run_episode(env: gym.Env, agent: Agent, *, seed: int | None, episode: int = 0,
                 agent_seed_value: int | None = None, max_steps: int | None = None,
-                env_id: str = "", agent_name: str = "") -> EpisodeResult:
+                env_id: str = "", agent_name: str = "",
+                run_seed: int | None = None) -> EpisodeResult:
     """Play one episode of ``agent`` on an already-made ``env``.
 
     ``seed`` is passed to ``env.reset`` (``None`` continues the env's RNG stream).
+    ``run_seed`` is the seed recorded in the result (default ``seed``; -1 when both are
+    None): the run's seed, for episodes after its first that continue the stream.
     ``max_steps`` is a safety stop; an episode cut by it has ``metrics["cut"] = 1``.
     """
     start = time.perf_counter()
@@ -86,8 +155,10 @@ def run_episode(env: gym.Env, agent: Agent, *, seed: int | None, episode: int = 
         metrics.setdefault("cumulative_regret", regret)
     if not (terminated or truncated):
         metrics["cut"] = 1.0
+    recorded = seed if run_seed is None else run_seed
     return EpisodeResult(env_id=env_id, agent=agent_name or getattr(agent, "name", "agent"),
-                         seed=-1 if seed is None else int(seed), episode=episode, metrics=metrics,
+                         seed=-1 if recorded is None else int(recorded), episode=episode,
+                         metrics=metrics,
                          wall_time=time.perf_counter() - start,
                          return_curve=_thin(return_curve), regret_curve=_thin(regret_curve))
 
@@ -107,15 +178,20 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
     Returns one :class:`EpisodeResult` per episode, ordered by seed then episode.
     Env kwargs go as keywords, or in ``env_kwargs=`` when a name is also one of this
     function's (an env's own ``max_steps``, say).
+
+    Bad input is refused before the env is built: an unknown env id (``UnknownEnvError``,
+    "unknown env id ..."), an unknown env kwarg, seeds that are not whole numbers in
+    [0, 2**63) or repeat, ``episodes``/``max_steps`` not whole numbers >= 1, an agent that
+    is not a name, an Agent or callable; a kwarg value the env refuses raises
+    :class:`EnvArgumentError` from its constructor, built once for the whole run.
     """
+    check_env_id(env_id)
     env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if any(s < 0 for s in seed_list):
-        raise ValueError(f"seeds must be >= 0 (numpy seeds are non-negative), got {seed_list}")
-    if not seed_list:
-        raise ValueError("seeds: give at least one seed")
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    check_env_kwargs(env_id, env_kwargs)
+    seed_list = check_seeds(seeds)
+    _check_count("episodes", episodes)
+    _check_count("max_steps", max_steps, allow_none=True)
+    _check_agent(agent)
     if isinstance(agent, str):
         reason = why_not_applicable(agent, env_id, env_kwargs)
         if reason:
@@ -129,7 +205,7 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
         return agent()
 
     results: list[EpisodeResult] = []
-    env = gym.make(env_id, **env_kwargs)
+    env = _make_env(env_id, env_kwargs, gym.make)
     bar = _progress(len(seed_list) * episodes, f"{env_id}", enabled=progress)
     try:
         for seed in seed_list:
@@ -140,8 +216,7 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
                 results.append(run_episode(
                     env, player, seed=seed if ep == 0 else None, episode=ep,
                     agent_seed_value=agent_seed(seed, ep), max_steps=max_steps,
-                    env_id=env_id, agent_name=name))
-                results[-1].seed = seed
+                    env_id=env_id, agent_name=name, run_seed=seed))
                 bar.advance()
     finally:
         bar.close()
@@ -162,7 +237,7 @@ def _model_of(env: Any) -> Any:
 def run_parallel_episode(env: Any, agents: Mapping[str, Agent], *, seed: int | None,
                          episode: int = 0, agent_seed_value: int | None = None,
                          max_steps: int | None = None, env_id: str = "",
-                         agent_name: str = "") -> EpisodeResult:
+                         agent_name: str = "", run_seed: int | None = None) -> EpisodeResult:
     """Play one episode of a PettingZoo ``ParallelEnv`` with one :class:`Agent` per role.
 
     The loop every parallel env shares (docs/CONTRACTS.md, section 1):
@@ -216,7 +291,8 @@ def run_parallel_episode(env: Any, agents: Mapping[str, Agent], *, seed: int | N
     if env.agents:
         metrics["cut"] = 1.0
     name = agent_name or ",".join(f"{r}={getattr(a, 'name', 'agent')}" for r, a in agents.items())
-    return EpisodeResult(env_id=env_id, agent=name, seed=-1 if seed is None else int(seed),
+    recorded = seed if run_seed is None else run_seed
+    return EpisodeResult(env_id=env_id, agent=name, seed=-1 if recorded is None else int(recorded),
                          episode=episode, metrics=metrics, wall_time=time.perf_counter() - start,
                          return_curve=_thin(return_curve))
 
@@ -237,13 +313,15 @@ def run_parallel(env_id: str, agents: AgentLike | Mapping[str, AgentLike],
     """
     from papergym.envs.registration import make_parallel
 
+    check_env_id(env_id)
     env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if not seed_list or any(s < 0 for s in seed_list):
-        raise ValueError(f"seeds must be one or more integers >= 0, got {seed_list}")
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
-    env = make_parallel(env_id, **env_kwargs)
+    check_env_kwargs(env_id, env_kwargs)
+    seed_list = check_seeds(seeds)
+    _check_count("episodes", episodes)
+    _check_count("max_steps", max_steps, allow_none=True)
+    for one in (agents.values() if isinstance(agents, Mapping) else [agents]):
+        _check_agent(one)
+    env = _make_env(env_id, env_kwargs, make_parallel)
     roles = list(env.possible_agents)
     table = dict(agents) if isinstance(agents, Mapping) else dict.fromkeys(roles, agents)
     missing = [r for r in roles if r not in table]
@@ -276,8 +354,7 @@ def run_parallel(env_id: str, agents: AgentLike | Mapping[str, AgentLike],
                 result = run_parallel_episode(
                     env, players, seed=seed if ep == 0 else None, episode=ep,
                     agent_seed_value=agent_seed(seed, ep), max_steps=max_steps,
-                    env_id=env_id, agent_name=label or "")
-                result.seed = seed
+                    env_id=env_id, agent_name=label or "", run_seed=seed)
                 results.append(result)
     finally:
         env.close()

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 import papergym
-from papergym.leaderboard.tracking import WANDB_MODES, default_wandb_mode, log_metrics, start_wandb
-from papergym.leaderboard.train import add_arguments, args_from_namespace
+from papergym.cli.train import add_arguments, args_from_namespace
+from papergym.training.tracking import WANDB_MODES, default_wandb_mode, log_metrics, start_wandb
 
 
 @dataclass

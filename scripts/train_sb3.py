@@ -7,14 +7,14 @@
 
 Algorithms: PPO, A2C, DQN (discrete actions), MaskablePPO (envs that mask actions).
 W&B runs offline unless ``--wandb-mode online`` (``wandb sync wandb/offline-run-*``
-uploads an offline run).  The model is saved to
-``models/<env>__<algo>__seed<seed>.zip`` with a ``.json`` sidecar naming the algorithm;
-rank it against the papers' agents with
+uploads an offline run).  The model is saved as weights and a description,
+``models/<env>__<algo>__seed<seed>.safetensors`` and ``.json`` (loading it runs no code
+from the files); rank it against the papers' agents with
 
-    papergym leaderboard --envs Paging-v0 --agents sb3:models/Paging-v0__MaskablePPO__seed0.zip random
+    papergym leaderboard --envs Paging-v0 --agents sb3:models/Paging-v0__MaskablePPO__seed0 random
 
 ``papergym train`` is this same entry point; the steps (env, W&B, model, learn, save,
-evaluate) read top to bottom in ``papergym/leaderboard/train.py``, where the argument
+evaluate) read top to bottom in ``papergym/training/sb3.py``, where the argument
 dataclass ``TrainArgs`` lives.
 """
 

@@ -425,3 +425,112 @@ def test_cli_run_and_list_import_an_agent_module_from_the_current_folder(tmp_pat
     assert "first-legal-own" in capsys.readouterr().out
     assert main(["run", "Paging-v0", "lru", "--import", "no_such_module_xyz"]) == 2
     assert "--import no_such_module_xyz: cannot import it" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- pinned behaviour (issue 9 §7)
+
+
+class _SeedRecorder(gym.Wrapper):
+    """Records the seed of every reset and counts steps."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.reset_seeds: list = []
+        self.steps = 0
+
+    def reset(self, *, seed=None, options=None):
+        self.reset_seeds.append(seed)
+        return self.env.reset(seed=seed, options=options)
+
+    def step(self, action):
+        self.steps += 1
+        return self.env.step(action)
+
+
+class _SeedAgent(Agent):
+    name = "seed-recorder"
+    seen: list = []
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        _SeedAgent.seen.append(seed)
+        self.first_obs = observation
+
+    def act(self, observation, info):
+        return int(np.flatnonzero(info["action_mask"])[0])
+
+
+def test_each_episode_after_the_first_continues_the_stream_with_a_fresh_draw():
+    from papergym.runner import run_episode
+
+    env = _SeedRecorder(gym.make(MASKED, n=50))
+    agent = _SeedAgent()
+    agent.bind(env.observation_space, env.action_space)
+    _SeedAgent.seen = []
+    targets = []
+    results = []
+    for ep in range(4):
+        results.append(run_episode(env, agent, seed=7 if ep == 0 else None, episode=ep,
+                                   agent_seed_value=agent_seed(7, ep), run_seed=7))
+        targets.append(env.unwrapped.model()["target"])
+    assert env.reset_seeds == [7, None, None, None]  # reset with the seed once, then not
+    assert len(set(targets)) > 1  # a fresh draw, not the same instance again
+    assert len(set(_SeedAgent.seen)) == 4  # the agent's seed differs per episode
+    assert [r.seed for r in results] == [7, 7, 7, 7]  # every result records the run's seed
+    a = papergym.run(MASKED, "random", seeds=[7], episodes=4, n=50)
+    assert [r.seed for r in a] == [7, 7, 7, 7] and [r.episode for r in a] == [0, 1, 2, 3]
+
+
+def test_max_steps_runs_exactly_that_many_steps():
+    (r,) = papergym.run(MASKED, "toy-oracle", seeds=[0], max_steps=1, n=8)
+    assert r.metrics["episode_length"] == 1 and "cut" not in r.metrics  # ended by itself
+    wrong = Peeker()
+    (r,) = papergym.run(MASKED, lambda: wrong.clone(), seeds=[0], max_steps=5, n=50)
+    assert r.metrics["episode_length"] == 5 and r.metrics["cut"] == 1.0
+    (r,) = papergym.run(MASKED, lambda: wrong.clone(), seeds=[0], max_steps=6, n=50)
+    assert r.metrics["episode_length"] == 6
+
+
+def test_metrics_wrapper_clears_on_reset_and_reports_truncated_episodes():
+    env = RecordMetrics(gym.wrappers.TimeLimit(gym.make(MASKED, n=50).unwrapped,
+                                               max_episode_steps=3))
+    for _ in range(2):  # the second episode's counts must not include the first's
+        env.reset(seed=1)
+        done, info = False, {}
+        while not done:
+            _, _, terminated, truncated, info = env.step(
+                int(np.flatnonzero(info.get("action_mask", np.ones(50)))[-1]))
+            done = terminated or truncated
+        assert truncated and info["episode"]["l"] == 3
+        assert info["episode"]["cumulative_regret"] == 3.0
+
+
+def test_store_never_replaces_an_ok_row_and_never_reruns_a_stored_cell(tmp_path):
+    from papergym.leaderboard import execute, plan
+    from papergym.leaderboard import worker as worker_module
+
+    cells, _ = plan([MASKED], ["random"], seeds=3)
+    runs = []
+    original = worker_module.run_cell
+    with ResultsStore(tmp_path / "s.sqlite") as db:
+        first = original(cells[0])
+        assert db.put(first)
+        changed = CellResult(**{**first.__dict__, "primary_value": -1.0})
+        assert not db.put(changed)  # ok row kept
+        assert not db.put(changed, replace_failed=True)  # still kept: it is not failed
+        assert next(db.cells()).primary_value == first.primary_value
+        execute_module = sys.modules["papergym.leaderboard.execute"]  # (the package's
+        # execute() function hides the module's name)
+
+        def counting(cell, *args):
+            runs.append(cell.seed)
+            return original(cell, *args)
+
+        execute_module.run_cell = counting
+        try:
+            stats = execute(cells, db, workers=1, timeout=None)
+            again = execute(cells, db, workers=1, timeout=None, retry_failed=True)
+        finally:
+            execute_module.run_cell = original
+    assert sorted(runs) == [1, 2]  # the stored seed 0 never reached a worker
+    assert (stats.ran, stats.skipped, again.ran, again.skipped) == (2, 1, 0, 3)

@@ -321,57 +321,70 @@ register_agent("random", RandomAgent, "*")
 
 
 class SB3Agent(Agent):
-    """Wrap a trained Stable-Baselines3 model as an agent.
+    """Wrap a trained Stable-Baselines3 policy as an agent.
 
-    The model sees what :func:`papergym.wrappers.sb3_wrap` gave it in training: Dict
+    The policy sees what :func:`papergym.wrappers.sb3_wrap` gave it in training: Dict
     observations flattened with ``gymnasium.spaces.flatten``, and the action mask from
     ``info["action_mask"]`` passed to ``predict`` for MaskablePPO.  Actions of a
     flattened Dict/MultiDiscrete space are mapped back by
-    :func:`papergym.wrappers.unflatten_action`.
+    :func:`papergym.wrappers.unflatten_action`.  ``SB3Agent.from_path`` reads papergym's
+    model format (weights + JSON description; no code runs from the files); an SB3
+    ``.zip`` (a pickle) needs ``allow_pickle=True``.
     """
 
     name = "sb3"
     paper = "Raffin et al., Stable-Baselines3, JMLR 2021"
 
-    def __init__(self, model: Any, deterministic: bool = True, path: str | None = None):
-        self.model = model
+    def __init__(self, model: Any, deterministic: bool = True, path: str | None = None,
+                 algo: str | None = None):
+        self.model = model  # an SB3 policy (or a whole SB3 model: its .policy is used)
         self.deterministic = deterministic
         self.path = path
+        self.algo = algo or type(getattr(model, "policy", model)).__name__
 
     @classmethod
-    def from_path(cls, path: str, algo: str | None = None, deterministic: bool = True) -> SB3Agent:
-        from papergym.wrappers.sb3 import load_sb3_model
+    def from_path(cls, path: str, algo: str | None = None, deterministic: bool = True,
+                  allow_pickle: bool = False) -> SB3Agent:
+        from papergym.wrappers.sb3 import load_sb3_policy
 
-        return cls(load_sb3_model(path, algo), deterministic=deterministic, path=str(path))
+        policy, description = load_sb3_policy(path, allow_pickle=allow_pickle)
+        return cls(policy, deterministic=deterministic, path=str(path),
+                   algo=description.get("algo", algo))
+
+    @property
+    def _policy(self) -> Any:
+        return getattr(self.model, "policy", self.model)
 
     def config(self) -> dict[str, Any]:
-        # the file's digest, not only its path: a model retrained at the same path is a
+        # the files' digest, not only the path: a model retrained at the same path is a
         # new agent, whose cells must not be taken from the store
-        return {"algo": type(self.model).__name__, "path": self.path,
-                "deterministic": self.deterministic, "sha256": self._file_digest}
+        return {"algo": self.algo, "path": self.path, "deterministic": self.deterministic,
+                "sha256": self._file_digest}
 
     @functools.cached_property
     def _file_digest(self) -> str | None:
         if self.path is None:
             return None
-        from papergym.wrappers.sb3 import model_zip_path
+        from papergym.wrappers.sb3 import model_files
 
-        return hashlib.sha256(model_zip_path(self.path).read_bytes()).hexdigest()[:16]
+        digest = hashlib.sha256()
+        for file in model_files(self.path):
+            digest.update(file.read_bytes())
+        return digest.hexdigest()[:16]
 
     def clone(self) -> SB3Agent:
-        # The trained model is only read during evaluation, so seeds can share it
+        # The trained policy is only read during evaluation, so seeds can share it
         # (torch tensors of a trained policy cannot be deep-copied anyway).
-        return SB3Agent(self.model, deterministic=self.deterministic, path=self.path)
+        return SB3Agent(self.model, deterministic=self.deterministic, path=self.path,
+                        algo=self.algo)
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
         if seed is not None:
-            # a stochastic policy samples from torch's RNG: seed that (SB3's
-            # set_random_seed would also reseed random, numpy and the model's env)
+            # a stochastic policy samples from torch's RNG: seed that
             import torch
 
             torch.manual_seed(int(seed) % 2**32)
-            self.model.action_space.seed(int(seed) % 2**32)
 
     def act(self, observation, info):
         from papergym.wrappers.sb3 import flatten_observation, unflatten_action
@@ -379,7 +392,7 @@ class SB3Agent(Agent):
         obs = flatten_observation(self.observation_space, observation)
         kwargs = {}
         mask = info.get("action_mask")
-        if mask is not None and "Maskable" in type(self.model).__name__:
+        if mask is not None and "Maskable" in type(self._policy).__name__:
             kwargs["action_masks"] = np.asarray(mask, dtype=bool)
-        action, _ = self.model.predict(obs, deterministic=self.deterministic, **kwargs)
+        action, _ = self._policy.predict(obs, deterministic=self.deterministic, **kwargs)
         return unflatten_action(self.action_space, action)

@@ -6,7 +6,14 @@ stored one transaction per cell (resumable), and ranked by the interquartile mea
 each env's primary metric with 95% stratified bootstrap confidence intervals.
 """
 
-from papergym.leaderboard.aggregate import Board, Row, aggregate, iqm, stratified_bootstrap_ci
+from papergym.leaderboard.aggregate import (
+    Board,
+    Row,
+    aggregate,
+    group_boards,
+    iqm,
+    stratified_bootstrap_ci,
+)
 from papergym.leaderboard.api import LeaderboardResult, plan, run_leaderboard
 from papergym.leaderboard.cells import (
     Cell,
@@ -15,10 +22,12 @@ from papergym.leaderboard.cells import (
     env_traits,
     plan_cells,
 )
-from papergym.leaderboard.execute import ExecutionStats, execute, run_cell
+from papergym.leaderboard.execute import ExecutionStats, WorkerStartError, execute
 from papergym.leaderboard.experiment import load_experiment
+from papergym.leaderboard.worker import run_cell
 
 __all__ = ["Board", "Cell", "ExecutionStats", "LeaderboardInputError", "LeaderboardResult",
-           "Row", "UnknownEnvError", "aggregate", "env_traits", "execute", "iqm",
+           "Row", "UnknownEnvError", "WorkerStartError", "aggregate", "env_traits", "execute",
+           "group_boards", "iqm",
            "load_experiment", "plan", "plan_cells", "run_cell", "run_leaderboard",
            "stratified_bootstrap_ci"]

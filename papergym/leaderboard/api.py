@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from papergym.agents.base import config_hash
-from papergym.leaderboard.aggregate import Board, aggregate
+from papergym.leaderboard.aggregate import Board, aggregate, group_boards
 from papergym.leaderboard.cells import (
     DEFAULT_SEEDS,
     QUICK_SEEDS,
@@ -26,7 +27,7 @@ from papergym.leaderboard.cells import (
 )
 from papergym.leaderboard.execute import ExecutionStats, execute
 from papergym.leaderboard.experiment import load_experiment
-from papergym.results import DEFAULT_PATH, ResultsStore
+from papergym.results import DEFAULT_PATH, ResultsStore, config_hash
 
 __all__ = ["LeaderboardResult", "run_leaderboard", "plan"]
 
@@ -70,8 +71,12 @@ def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[An
     import_plugins(imports)
     if envs is not None:
         entries = []
-        for e in envs:
+        for i, e in enumerate(envs):
             e = {"id": e} if isinstance(e, str) else dict(e)
+            if "kwargs" in e and "configs" in e:
+                raise LeaderboardInputError(f"envs[{i}]: give `kwargs` or `configs`, not both")
+            if "configs" in e and not e["configs"]:
+                raise LeaderboardInputError(f"envs[{i}]: `configs` is empty")
             configs = e.get("configs") or ([e["kwargs"]] if "kwargs" in e else None)
             entries.append(EnvEntry(e["id"].removeprefix("papergym:"), configs, e.get("agents")))
     if seeds is None:
@@ -88,37 +93,102 @@ def plan(envs: Sequence[str | dict[str, Any]] | None = None, agents: Sequence[An
     return cells, imports
 
 
+PROGRESS_EVERY_S = 10.0  # without a terminal: one progress line this often
+
+
 class _Progress:
-    """done/total with ETA on a rich progress bar; a no-op when disabled."""
+    """done/total with ETA: a rich progress bar on a terminal, else (a log, CI) one plain
+    line every ``PROGRESS_EVERY_S`` seconds and one at the end; a no-op when disabled."""
 
     def __init__(self, total: int, enabled: bool, console=None):
         self.bar = None
-        if enabled and total:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+        self.lines = False
+        self.total, self.done, self.start, self.last = total, 0, time.monotonic(), 0.0
+        if not (enabled and total):
+            return
+        from rich.console import Console
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
-                                console=console, transient=False)
-            self.task = self.bar.add_task("cells", total=total, last="")
-            self.bar.start()
+        console = console or Console()
+        self.console = console
+        if not console.is_terminal:
+            self.lines = True
+            self.last = self.start
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
+                            console=console, transient=False)
+        self.task = self.bar.add_task("cells", total=total, last="")
+        self.bar.start()
+
+    def _line(self) -> None:
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
+        self.console.print(f"cells {self.done}/{self.total} ({100 * self.done / self.total:.0f}%),"
+                           f" {elapsed:.0f} s elapsed, ETA {eta:.0f} s", highlight=False,
+                           soft_wrap=True)
+        self.last = time.monotonic()
 
     def __call__(self, cell: Cell, result) -> None:
+        self.done += 1
         if self.bar is not None:
             note = "stored" if result is None else result.status
             self.bar.update(self.task, advance=1, last=f"{cell.label()}: {note}")
+        elif self.lines and time.monotonic() - self.last >= PROGRESS_EVERY_S:
+            self._line()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.update(self.task, last="")
             self.bar.stop()
+        elif self.lines:
+            self._line()
+
+
+GUARD_ERROR = (
+    "run_leaderboard was called while a worker process imported the main script: put the "
+    "call under `if __name__ == \"__main__\":` (each worker process imports the script "
+    "again, and without the guard it would start the leaderboard again)")
+
+
+def _check_not_in_worker_bootstrap() -> None:
+    """Refuse to run inside a spawned process that is still importing the parent's main
+    script (a script without the ``__main__`` guard)."""
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(GUARD_ERROR)
+
+
+def check_output_path(path: str | Path, what: str, *, folder: bool = False) -> Path:
+    """Refuse an output path that cannot be written, before any work: its folder (or the
+    nearest existing parent) must be a writable folder; a file path must not be a folder.
+    Creates nothing."""
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise LeaderboardInputError(f"{what} {path}: exists and is not a folder")
+    if not folder and path.is_dir():
+        raise LeaderboardInputError(f"{what} {path}: is a folder, not a file")
+    target = path if folder else path.parent
+    parent = target
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise LeaderboardInputError(f"{what} {path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise LeaderboardInputError(f"{what} {path}: {parent} is not writable")
+    if not folder and path.exists() and not os.access(path, os.W_OK):
+        raise LeaderboardInputError(f"{what} {path}: the file is not writable")
+    return path
 
 
 def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None = None,
@@ -145,9 +215,23 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
     must come from an importable module named in ``imports``.  ``timeout=None`` runs
     cells in this process when ``workers=1``.
     """
-    if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise LeaderboardInputError(f"workers must be >= 1 (default: the core count), "
-                                    f"got {workers!r}")
+    _check_not_in_worker_bootstrap()
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise LeaderboardInputError(f"workers must be a whole number >= 1, got {workers!r}")
+    if backend not in ("local", "ray"):
+        raise LeaderboardInputError(f"backend must be 'local' or 'ray', got {backend!r}")
+    if backend == "ray" and run:
+        from papergym.leaderboard.ray_backend import import_ray
+
+        try:
+            import_ray()
+        except ImportError as exc:
+            raise LeaderboardInputError(str(exc)) from None
+    if markdown is not None:
+        check_output_path(markdown, "markdown")
+    if plots is not None:
+        check_output_path(plots, "plots", folder=True)
     if timeout is not None and not timeout > 0:  # also refuses NaN
         raise LeaderboardInputError(f"timeout must be > 0 seconds, got {timeout!r}")
     if timeout == float("inf"):  # the CLI's way to say "no limit"
@@ -161,7 +245,7 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
     if owned and not run and not Path(store).exists():  # a report creates no empty store
         raise LeaderboardInputError(f"{store}: no results store there yet; run the "
                                     "leaderboard first (without --report-only) or pass --db")
-    db = ResultsStore(store) if owned else store
+    db = ResultsStore(store, readonly=not run) if owned else store
     try:
         if run:
             bar = _Progress(len(cells), progress, console)
@@ -180,8 +264,9 @@ def run_leaderboard(envs=None, agents=None, seeds=None, *, episodes: int | None 
             stats = ExecutionStats(planned=len(cells), skipped=len(current),
                                    stale=len(stored) - len(current))
         order = {(c.env_id, c.key.env_kwargs_hash): i for i, c in reversed(list(enumerate(cells)))}
-        boards = sorted(aggregate(current),
-                        key=lambda b: order.get((b.env_id, config_hash(b.env_kwargs)), 0))
+        boards = group_boards(sorted(
+            aggregate(current),
+            key=lambda b: order.get((b.env_id, config_hash(b.env_kwargs)), 0)))
     finally:
         if owned:
             db.close()

@@ -14,12 +14,17 @@ seeds = [0, 1]          # optional per-env override
 ```
 
 The YAML form has the same keys.  Unknown keys, and values of the wrong type (a float
-``episodes``, a string where a list belongs, an agent table with a misspelt key), are
-errors, so a typo cannot silently change an experiment.
+``episodes``, a string where a list belongs, an agent table with a misspelt key), a key
+given twice, an empty ``configs``, an env listed twice, are errors, so a typo cannot
+silently change an experiment.
+
+``imports`` (like ``--import``) imports Python modules, searched in the current folder
+first: it runs their code.  Run experiment files you trust, as you would a script.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,11 +75,32 @@ def _read(path: Path) -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_unique_key_loader(yaml))  # noqa: S506 - SafeLoader
         except yaml.YAMLError as exc:
             raise LeaderboardInputError(f"{path}: not valid YAML ({exc})") from exc
         return data if data is not None else {}
     raise LeaderboardInputError(f"{path}: experiment files are .toml, .yaml or .yml")
+
+
+def _unique_key_loader(yaml):
+    """yaml's SafeLoader, refusing a key given twice in one mapping (TOML does already)."""
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return loader.construct_mapping(node, deep)
+
+    UniqueKeyLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return UniqueKeyLoader
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -93,6 +119,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if not envs or not isinstance(envs, list):
         raise LeaderboardInputError(f"{path}: needs a non-empty list `envs` of tables with `id`")
     entries = []
+    seen_ids: set[tuple[str, str]] = set()
     for i, env in enumerate(envs):
         where = f"{path}: envs[{i}]"
         if not isinstance(env, dict) or "id" not in env:
@@ -108,6 +135,19 @@ def load_experiment(path: str | Path) -> Experiment:
                                     or not all(isinstance(c, dict) for c in configs)):
             raise LeaderboardInputError(f"{where}: `configs` must be a list of tables "
                                         "(`kwargs` one table)")
+        if configs is not None and not configs:
+            raise LeaderboardInputError(f"{where}: `configs` is empty (leave it out for the "
+                                        "env's leaderboard_configs)")
+        if configs is not None and len({json.dumps(c, sort_keys=True, default=repr)
+                                        for c in configs}) < len(configs):
+            raise LeaderboardInputError(f"{where}: `configs` lists one configuration twice")
+        for config in (configs if configs is not None else [None]):
+            listed = (str(env["id"]), json.dumps(config, sort_keys=True, default=repr))
+            if listed in seen_ids:
+                shown = "its leaderboard_configs" if config is None else f"configuration {config}"
+                raise LeaderboardInputError(f"{where}: env {env['id']!r} with {shown} is "
+                                            "listed twice (its cells would run twice)")
+            seen_ids.add(listed)
         if "agents" in env:
             check_agent_list(env["agents"], f"{where}.agents")
         entries.append(EnvEntry(str(env["id"]), configs, env.get("agents"),

@@ -19,27 +19,38 @@ import time
 from collections.abc import Callable, Sequence
 
 from papergym.leaderboard.cells import Cell
-from papergym.leaderboard.execute import (
+from papergym.leaderboard.worker import (
     GRACE,
     START_S,
-    _overdue_error,
-    _warm_up,
     failed_result,
+    overdue_error,
     run_cell,
+    warm_up,
 )
 from papergym.results import CellResult
 
-__all__ = ["run_ray", "GRACE"]
+__all__ = ["run_ray", "import_ray", "GRACE"]
+
+
+def import_ray():
+    """``ray``, with its usage statistics (a network report) off; ImportError with the
+    install hint when Ray is missing (the CLI checks this before any work)."""
+    import os
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_USAGE_STATS_PROMPT_ENABLED", "0")
+    try:
+        import ray
+    except ImportError as exc:
+        raise ImportError("--backend ray needs Ray: pip install 'papergym[ray]'") from exc
+    return ray
 
 
 def run_ray(todo: Sequence[Cell], still_needed: Callable[[Cell], bool],
             finish: Callable[[Cell, CellResult], None], *, timeout: float | None,
             imports: Sequence[str] = (), address: str | None = None,
             grace: float = GRACE) -> None:
-    try:
-        import ray
-    except ImportError as exc:
-        raise RuntimeError("--backend ray needs Ray: pip install 'papergym[ray]'") from exc
+    ray = import_ray()
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=False, include_dashboard=False)
     remote = ray.remote(num_cpus=1, max_retries=0)(run_cell)
@@ -60,7 +71,10 @@ def run_ray(todo: Sequence[Cell], still_needed: Callable[[Cell], bool],
             try:
                 result = ray.get(ref)
             except Exception as exc:  # noqa: BLE001 - the worker died or Ray failed the task
-                result = failed_result(cell, f"Ray task failed: {type(exc).__name__}: {exc}")
+                # Ray's failure, not the cell's (run_cell never raises for the cell's own
+                # errors): reported, not stored, tried again by the next run
+                result = failed_result(cell, f"Ray task failed: {type(exc).__name__}: {exc}",
+                                       transient=True)
             finish(cell, result)
         if timeout:
             now = time.monotonic()
@@ -79,7 +93,7 @@ class _Solo:
     """An actor that runs one suspect cell in a worker process of its own."""
 
     def __init__(self, imports: Sequence[str]):
-        _warm_up(imports)
+        warm_up(imports)
 
     def ready(self) -> bool:
         return True
@@ -106,8 +120,9 @@ def _run_alone(ray, solo, cell: Cell, timeout: float, imports: Sequence[str],
             return ray.get(actor.run.remote(cell, timeout, list(imports)), timeout=limit)
         except ray.exceptions.GetTimeoutError:
             waited = time.monotonic() - start
-            return failed_result(cell, _overdue_error(timeout, waited), waited)
+            return failed_result(cell, overdue_error(timeout, waited), waited)
     except Exception as exc:  # noqa: BLE001 - the worker died or Ray failed the task
-        return failed_result(cell, f"Ray task failed: {type(exc).__name__}: {exc}")
+        return failed_result(cell, f"Ray task failed: {type(exc).__name__}: {exc}",
+                             transient=True)
     finally:
         ray.kill(actor, no_restart=True)

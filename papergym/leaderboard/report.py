@@ -26,17 +26,27 @@ def _fmt(x: float | None) -> str:
     return f"{x:.4g}" if abs(x) < 1e5 else f"{x:.3e}"
 
 
-def _cells(rank: int, row: Row) -> list[str]:
+def _headers(board: Board) -> tuple[str, ...]:
+    """The columns; a grouped board has its grouping arguments after the agent."""
+    return HEADERS[:2] + tuple(board.group_by) + HEADERS[2:]
+
+
+def _cells(rank: int, row: Row, board: Board | None = None) -> list[str]:
     ci = f"[{_fmt(row.ci[0])}, {_fmt(row.ci[1])}]" if row.ci else "—"
-    return [str(rank) if row.iqm is not None else "—", row.label, _fmt(row.iqm), ci,
+    group = list(board.group_by) if board is not None else []
+    label = row.agent if group and row.label.startswith(row.agent) else row.label
+    return [str(rank) if row.iqm is not None else "—", label,
+            *(str(row.group_values.get(g)) for g in group), _fmt(row.iqm), ci,
             str(row.seeds), str(row.episodes), f"{row.wall_time:.2f}",
             "yes" if row.requires_model else "no", str(row.failed)]
 
 
 def _caption(board: Board) -> str:
     direction = "higher is better" if board.higher_is_better else "lower is better"
+    small = min((r.seeds for r in board.rows if r.iqm is not None), default=4) < 4
+    note = "; below 4 seeds the IQM equals the mean (nothing is trimmed)" if small else ""
     return (f"IQM of `{board.primary_metric}` over seeds ({direction}), "
-            "95% stratified bootstrap CI; model: the agent reads the env's model()")
+            f"95% stratified bootstrap CI{note}; model: the agent reads the env's model()")
 
 
 def _failures(board: Board) -> list[str]:
@@ -54,10 +64,12 @@ def render_tables(boards: Sequence[Board], console=None) -> None:
     for board in boards:
         table = Table(title=board.title, caption=_caption(board).replace("`", ""),
                       title_justify="left")
-        for i, header in enumerate(HEADERS):
-            table.add_column(header, justify="left" if i == 1 else "right", no_wrap=i < 4)
+        headers = _headers(board)
+        for i, header in enumerate(headers):
+            table.add_column(header, justify="left" if i == 1 else "right",
+                             no_wrap=i < 4 + len(board.group_by))
         for rank, row in enumerate(board.rows, 1):
-            table.add_row(*_cells(rank, row), style="red" if row.iqm is None else None)
+            table.add_row(*_cells(rank, row, board), style="red" if row.iqm is None else None)
         console.print(table)
         for line in _failures(board):
             console.print(Text(line, style="red"), soft_wrap=True)  # no markup: raw errors
@@ -69,10 +81,11 @@ def markdown(boards: Sequence[Board], *, plots: dict[str, str] | None = None,
     out: list[str] = []
     for board in boards:
         out += [f"{heading} {board.title}", "", _caption(board) + ".", ""]
-        out.append("| " + " | ".join(HEADERS) + " |")
-        out.append("|" + "|".join("---:" if i != 1 else ":---" for i in range(len(HEADERS))) + "|")
+        headers = _headers(board)
+        out.append("| " + " | ".join(headers) + " |")
+        out.append("|" + "|".join("---:" if i != 1 else ":---" for i in range(len(headers))) + "|")
         for rank, row in enumerate(board.rows, 1):
-            cells = _cells(rank, row)
+            cells = _cells(rank, row, board)
             cells[1] = f"`{cells[1]}`"
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
@@ -107,8 +120,14 @@ def _informative(rows: Sequence[Row]) -> bool:
     return any(not np.allclose(ys[0], y) for y in ys[1:])
 
 
-def plot_board(board: Board, path: str | Path, *, dpi: int = 72) -> Path:
-    """One PNG: IQM with 95% CI bars per agent, and the mean curves."""
+MIN_DPI = 150
+
+
+def plot_board(board: Board, path: str | Path, *, dpi: int = MIN_DPI) -> Path:
+    """One PNG: IQM with 95% CI bars per agent, and the mean curves; ``dpi`` at least
+    150 (ValueError below), legends outside the data, nothing clipped (``bbox_inches``)."""
+    if dpi < MIN_DPI:
+        raise ValueError(f"dpi must be >= {MIN_DPI}, got {dpi}")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -133,7 +152,7 @@ def plot_board(board: Board, path: str | Path, *, dpi: int = 72) -> Path:
     ax.grid(axis="x", alpha=0.3)
     if any(r.requires_model for r in rows):
         ax.plot([], [], "o", color="tab:orange", label="uses the env's model")
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 1.08), borderaxespad=0)
     if curves:
         ax = axes[0, 1]
         for row in curves:
@@ -141,18 +160,18 @@ def plot_board(board: Board, path: str | Path, *, dpi: int = 72) -> Path:
             ax.plot(xs, ys, label=row.label)
         ax.set_xlabel("step")
         ax.set_ylabel(curves[0].curve_name)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
         ax.grid(alpha=0.3)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
 def write_plots(boards: Sequence[Board], directory: str | Path, *, prefix: str = "leaderboard_",
-                dpi: int = 72) -> dict[str, Path]:
+                dpi: int = MIN_DPI) -> dict[str, Path]:
     """One PNG per board in ``directory``; returns slug -> path."""
     directory = Path(directory)
     return {b.slug: plot_board(b, directory / f"{prefix}{b.slug}.png", dpi=dpi)

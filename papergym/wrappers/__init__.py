@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-import gymnasium as gym
-
+from papergym.wrappers.metrics import RecordMetrics
 from papergym.wrappers.sb3 import (
     ActionMasks,
     DiscretizeMultiDiscrete,
@@ -13,51 +10,11 @@ from papergym.wrappers.sb3 import (
     FlattenDictObservation,
     flatten_observation,
     load_sb3_model,
+    load_sb3_policy,
     sb3_wrap,
     unflatten_action,
 )
 
 __all__ = ["ActionMasks", "DiscretizeMultiDiscrete", "FlattenDictAction", "FlattenDictObservation",
-           "RecordMetrics", "flatten_observation", "load_sb3_model", "sb3_wrap", "unflatten_action"]
-
-
-class RecordMetrics(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """Add ``info["episode"]`` at the end of every episode, the way Gymnasium's
-    ``RecordEpisodeStatistics`` does (``r`` return, ``l`` length, ``t`` seconds), plus the
-    env's ``info["metrics"]`` and ``cumulative_regret`` (the sum of per-step
-    ``info["regret"]``, where the env gives it).
-
-    Loggers that read ``info["episode"]`` (SB3's Monitor-style callbacks, W&B) then see
-    the paper's own measures next to the return.
-    """
-
-    def __init__(self, env: gym.Env):
-        gym.utils.RecordConstructorArgs.__init__(self)
-        gym.Wrapper.__init__(self, env)
-        self._start = time.perf_counter()
-        self._return = 0.0
-        self._length = 0
-        self._regret = 0.0
-        self._has_regret = False
-
-    def reset(self, **kwargs):
-        obs, info = self.env.reset(**kwargs)
-        self._start = time.perf_counter()
-        self._return, self._length, self._regret, self._has_regret = 0.0, 0, 0.0, False
-        return obs, info
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        self._return += float(reward)
-        self._length += 1
-        if "regret" in info:
-            self._regret += float(info["regret"])
-            self._has_regret = True
-        if terminated or truncated:
-            episode = {"r": self._return, "l": self._length,
-                       "t": round(time.perf_counter() - self._start, 6)}
-            episode.update({k: float(v) for k, v in info.get("metrics", {}).items()})
-            if self._has_regret:
-                episode["cumulative_regret"] = self._regret
-            info = {**info, "episode": episode}
-        return obs, reward, terminated, truncated, info
+           "RecordMetrics", "flatten_observation", "load_sb3_model", "load_sb3_policy", "sb3_wrap",
+           "unflatten_action"]

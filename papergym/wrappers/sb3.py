@@ -31,10 +31,13 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from papergym.wrappers.metrics import RecordMetrics
+
 __all__ = ["ActionMasks", "DiscretizeMultiDiscrete", "FlattenDictAction", "FlattenDictObservation",
-           "SB3_ALGOS", "flat_action_space", "flatten_observation", "load_sb3_model", "model_zip_path",
-           "save_sb3_model", "sb3_wrap", "sidecar_path",
-           "unflatten_action"]
+           "MODEL_FORMAT", "SB3_ALGOS", "UnsafeModelError", "description_path",
+           "flat_action_space", "flatten_observation", "is_pickle_model", "load_sb3_model",
+           "load_sb3_policy", "model_files", "model_zip_path", "read_description",
+           "save_sb3_model", "sb3_wrap", "sidecar_path", "unflatten_action"]
 
 _STRUCTURED = (spaces.Dict, spaces.Tuple)
 
@@ -192,8 +195,6 @@ def sb3_wrap(env: gym.Env, *, discrete_actions: bool = False) -> gym.Env:
     if discrete_actions and isinstance(env.action_space, spaces.MultiDiscrete):
         env = DiscretizeMultiDiscrete(env)
     env = ActionMasks(env)
-    from papergym.wrappers import RecordMetrics  # beside this module; a cycle at import time
-
     if _wraps(env, RecordMetrics):
         from stable_baselines3.common.monitor import Monitor
 
@@ -230,42 +231,214 @@ def _algo_class(algo: str):
     return getattr(stable_baselines3, algo)
 
 
+MODEL_FORMAT = "papergym-sb3/1"
+_WEIGHT_SUFFIXES = (".safetensors", ".pt")
+
+
+class UnsafeModelError(ValueError):
+    """A model file whose loading would unpickle objects (an SB3 ``.zip``): refused unless
+    the caller passes ``allow_pickle=True`` (CLI ``--allow-pickle``)."""
+
+
 def model_zip_path(path: str | Path) -> Path:
     """The ``.zip`` SB3 saves for ``path`` (it appends ``.zip`` unless already there)."""
     path = Path(path)
     return path if path.suffix == ".zip" else Path(f"{path}.zip")
 
 
-def sidecar_path(path: str | Path) -> Path:
-    """The ``.json`` written next to a model's zip: what trained it, and on which env."""
-    return model_zip_path(path).with_suffix(".json")
+def _stem(path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix in (".json", ".zip", *_WEIGHT_SUFFIXES):
+        return path.with_suffix("")
+    return path
 
 
-def save_sb3_model(model, path: str | Path, *, algo: str, env_id: str, **meta: Any) -> Path:
-    """Save ``model`` to ``<path>.zip`` with its sidecar (``algo``, ``env_id`` and
-    ``meta``), the pair :func:`load_sb3_model` and the leaderboard's ``sb3:<path>`` read.
-    Returns the zip's path."""
-    zip_path = model_zip_path(path)
-    zip_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(zip_path)
-    sidecar_path(zip_path).write_text(json.dumps({"algo": algo, "env_id": env_id, **meta},
-                                                 indent=2, default=str))
-    return zip_path
+def description_path(path: str | Path) -> Path:
+    """The JSON description of a papergym model (``<stem>.json``)."""
+    return Path(f"{_stem(path)}.json")
 
 
-def load_sb3_model(path: str | Path, algo: str | None = None):
-    """Load a model saved by ``scripts/train_sb3.py``.
+sidecar_path = description_path  # the name the zip format used for the same file
 
-    The algorithm comes from ``algo`` or from the ``<model>.json`` sidecar the training
-    script writes next to ``<model>.zip``.
-    """
-    zip_path = model_zip_path(path)
+
+def read_description(path: str | Path) -> dict[str, Any] | None:
+    """The JSON description next to ``path``, ``None`` if there is none; ValueError when
+    it is not a JSON object."""
+    desc = description_path(path)
+    if not desc.is_file():
+        return None
+    try:
+        data = json.loads(desc.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{desc}: not a readable JSON description ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{desc}: not a JSON object")
+    return data
+
+
+def is_pickle_model(path: str | Path) -> bool:
+    """Whether ``path`` names an SB3 ``.zip`` (pickle-based) rather than papergym weights."""
+    if Path(path).suffix == ".zip":
+        return True
+    try:
+        desc = read_description(path)
+    except ValueError:
+        desc = None
+    return (desc is None or desc.get("format") != MODEL_FORMAT) and \
+        model_zip_path(_stem(path)).is_file()
+
+
+def model_files(path: str | Path) -> list[Path]:
+    """The files a model consists of (its identity: the store keys runs by their digest)."""
+    if is_pickle_model(path):
+        return [model_zip_path(_stem(path) if Path(path).suffix != ".zip" else path)]
+    desc = description_path(path)
+    files = [desc]
+    try:
+        data = read_description(path) or {}
+    except ValueError:
+        data = {}
+    if isinstance(data.get("weights"), str):
+        files.append(desc.parent / Path(data["weights"]).name)
+    return files
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=repr))
+
+
+def save_sb3_model(model, path: str | Path, *, algo: str, env_id: str,
+                   env_kwargs: dict[str, Any] | None = None, discrete_actions: bool = False,
+                   **meta: Any) -> Path:
+    """Save ``model`` as weights plus a JSON description; returns the description's path.
+
+    ``<stem>.safetensors`` (or ``<stem>.pt``, a ``torch.save`` of the policy's state dict,
+    where safetensors is not installed) holds the policy's tensors and nothing else;
+    ``<stem>.json`` the algorithm, the policy class and its keyword arguments, the spaces,
+    and the env id and kwargs it was trained on, from which :func:`load_sb3_policy`
+    rebuilds the policy: loading never unpickles anything from the files."""
+    import torch
+
+    stem = _stem(path)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().clone().contiguous() for k, v in model.policy.state_dict().items()}
+    try:
+        from safetensors.torch import save_file
+    except ImportError:  # pragma: no cover - safetensors is a dependency
+        weights = Path(f"{stem}.pt")
+        torch.save(state, weights)
+    else:
+        weights = Path(f"{stem}.safetensors")
+        save_file(state, str(weights))
+    policy_kwargs = dict(getattr(model, "policy_kwargs", {}) or {})
+    for training_only in ("optimizer_class", "optimizer_kwargs"):  # not needed to play
+        policy_kwargs.pop(training_only, None)
+    if _json_safe(policy_kwargs) != policy_kwargs:
+        raise ValueError(f"policy_kwargs {policy_kwargs!r} cannot be described in JSON; "
+                         "papergym saves models trained with JSON-describable policy_kwargs")
+    description = {
+        "format": MODEL_FORMAT, "algo": algo, "policy": "MlpPolicy",
+        "policy_kwargs": policy_kwargs, "observation_space": repr(model.observation_space),
+        "action_space": repr(model.action_space), "env_id": env_id,
+        "env_kwargs": _json_safe(dict(env_kwargs or {})), "discrete_actions": discrete_actions,
+        "weights": weights.name, "weights_sha256": _sha256(weights), **_json_safe(meta)}
+    desc = description_path(stem)
+    desc.write_text(json.dumps(description, indent=2))
+    return desc
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _load_weights(path: Path) -> dict[str, Any]:
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device="cpu")
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_sb3_policy(path: str | Path, *, allow_pickle: bool = False):
+    """``(policy, description)`` of a model saved by :func:`save_sb3_model`.
+
+    The policy is rebuilt from the description (algorithm, policy class, its kwargs, the
+    env's spaces) and its weights read with safetensors (or ``torch.load(...,
+    weights_only=True)``); nothing in the files is executed.  An SB3 ``.zip`` is a
+    pickle: loading it can run code hidden in the file, so it is refused
+    (:class:`UnsafeModelError`) unless ``allow_pickle=True``."""
+    if is_pickle_model(path):
+        zip_path = model_zip_path(path if Path(path).suffix == ".zip" else _stem(path))
+        if not allow_pickle:
+            raise UnsafeModelError(
+                f"{zip_path} is an SB3 zip: loading it unpickles objects, which can run "
+                "code from the file; retrain with `papergym train` (weights + JSON), or "
+                "pass --allow-pickle (allow_pickle=True) if you trust the file")
+        return _load_zip(zip_path)
+    desc_file = description_path(path)
+    desc = read_description(path)
+    if desc is None:
+        raise FileNotFoundError(f"no papergym model at {desc_file} (nor an SB3 zip)")
+    if desc.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{desc_file}: not a papergym model description (format "
+                         f"{desc.get('format')!r}, expected {MODEL_FORMAT!r})")
+    for key in ("algo", "policy", "env_id", "weights"):
+        if not isinstance(desc.get(key), str):
+            raise ValueError(f"{desc_file}: `{key}` missing or not a string")
+    algo_class = _algo_class(desc["algo"])
+    weights = desc_file.parent / Path(desc["weights"]).name
+    if weights.suffix not in _WEIGHT_SUFFIXES or not weights.is_file():
+        raise ValueError(f"{desc_file}: its weights {weights} are missing or not "
+                         f"{' / '.join(_WEIGHT_SUFFIXES)}")
+    if desc.get("weights_sha256") not in (None, _sha256(weights)):
+        raise ValueError(f"{weights}: its digest differs from the one in {desc_file.name} "
+                         "(a partial copy, or the files of two models mixed)")
+    policy_class = getattr(algo_class, "policy_aliases", {}).get(desc["policy"])
+    if policy_class is None:
+        raise ValueError(f"{desc_file}: unknown policy {desc['policy']!r} for {desc['algo']}")
+    env = sb3_wrap(gym.make(desc["env_id"], **dict(desc.get("env_kwargs") or {})),
+                   discrete_actions=bool(desc.get("discrete_actions")))
+    try:
+        for name in ("observation_space", "action_space"):
+            have = repr(getattr(env, name))
+            if desc.get(name) is not None and have != desc[name]:
+                raise ValueError(f"{desc_file}: trained with {name} {desc[name]}, but "
+                                 f"{desc['env_id']} now has {have}")
+        policy = policy_class(env.observation_space, env.action_space, lambda _: 0.0,
+                              **dict(desc.get("policy_kwargs") or {}))
+    finally:
+        env.close()
+    try:
+        policy.load_state_dict(_load_weights(weights))
+    except Exception as exc:  # noqa: BLE001 - any reader error: a broken file
+        raise ValueError(f"{weights}: cannot load its weights ({type(exc).__name__}: "
+                         f"{exc})") from None
+    policy.set_training_mode(False)
+    return policy, desc
+
+
+def _load_zip(zip_path: Path):
+    """An SB3 zip (pickle-based: only with allow_pickle)."""
     if not zip_path.exists():
         raise FileNotFoundError(f"no SB3 model at {zip_path}")
+    meta = read_description(zip_path) or {}
+    algo = meta.get("algo")
     if algo is None:
-        sidecar = sidecar_path(zip_path)
-        if not sidecar.exists():
-            raise ValueError(f"{zip_path}: pass algo= (one of {', '.join(SB3_ALGOS)}); "
-                             f"no sidecar {sidecar.name} says which algorithm trained it")
-        algo = json.loads(sidecar.read_text())["algo"]
-    return _algo_class(algo).load(zip_path, device="cpu")
+        raise ValueError(f"{zip_path}: no sidecar {description_path(zip_path).name} says which "
+                         f"algorithm trained it (one of {', '.join(SB3_ALGOS)})")
+    try:
+        model = _algo_class(algo).load(zip_path, device="cpu")
+    except Exception as exc:  # noqa: BLE001 - SB3 raises many kinds for a broken zip
+        raise ValueError(f"{zip_path}: not a loadable SB3 model ({type(exc).__name__}: "
+                         f"{exc})") from None
+    return model.policy, {"algo": algo, **meta}
+
+
+def load_sb3_model(path: str | Path, algo: str | None = None, *, allow_pickle: bool = False):
+    """The policy of a saved model (see :func:`load_sb3_policy`); ``algo`` is ignored
+    (the description says it) and kept for old callers."""
+    return load_sb3_policy(path, allow_pickle=allow_pickle)[0]

@@ -47,3 +47,22 @@ def test_a_blank_error_text_does_not_break_the_board():
              enumerate(["   \n  ", "", None, "Traceback ...\nValueError: x\n\n"])]
     (board,) = aggregate(cells)
     assert board.rows[0].errors == ["", "", "", "ValueError: x"]
+
+
+def test_iqm_trims_a_quarter_from_each_end_and_equals_the_mean_below_4_seeds():
+    assert iqm(np.array([[0.0], [1.0], [2.0], [100.0]])) == pytest.approx(1.5)  # 1 cut each end
+    assert iqm(np.array([[0.0], [1.0], [100.0]])) == pytest.approx(101 / 3)  # nothing cut
+    assert iqm(np.arange(8.0)[:, None]) == pytest.approx(3.5)
+
+
+def test_ci_level_is_the_requested_percentile_interval():
+    scores = np.random.default_rng(2).normal(size=(30, 1))
+    lo95, hi95 = stratified_bootstrap_ci(scores, reps=2000, seed=0)
+    lo50, hi50 = stratified_bootstrap_ci(scores, reps=2000, seed=0, confidence=0.5)
+    assert lo95 < lo50 < hi50 < hi95
+    # the 95% interval is the 2.5 and 97.5 percentiles of the same replicates
+    rng = np.random.default_rng(0)
+    picks = rng.integers(30, size=(2000, 30, 1))
+    replicate = stats.trim_mean(np.take_along_axis(
+        np.broadcast_to(scores, (2000, 30, 1)), picks, axis=1).reshape(2000, -1), 0.25, axis=1)
+    assert (lo95, hi95) == pytest.approx(tuple(np.quantile(replicate, [0.025, 0.975])))

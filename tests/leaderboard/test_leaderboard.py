@@ -263,7 +263,7 @@ def test_an_agent_catching_exception_cannot_swallow_the_timeout(tmp_path):
 
 
 def test_retry_failed_reruns_failed_cells_and_keeps_ok_ones(tmp_path):
-    from papergym.leaderboard.execute import failed_result, run_cell
+    from papergym.leaderboard.worker import failed_result, run_cell
 
     cells, _ = plan(["ToyHits-v0"], ["random"], seeds=3)
     with ResultsStore(tmp_path / "r.sqlite") as db:
@@ -364,7 +364,7 @@ def test_a_schema_1_store_is_migrated_and_its_rows_keep_working(tmp_path):
 
 def test_cli_retry_failed(tmp_path, capsys):
     from papergym.cli import main
-    from papergym.leaderboard.execute import failed_result
+    from papergym.leaderboard.worker import failed_result
 
     (cell,) = plan(["ToyHits-v0"], ["random"], seeds=1)[0]
     db_path = tmp_path / "c.sqlite"

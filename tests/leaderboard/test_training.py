@@ -10,7 +10,7 @@ import pytest
 import papergym
 from papergym.cli import main
 from papergym.leaderboard import run_leaderboard
-from papergym.leaderboard.train import TrainArgs, train
+from papergym.training import TrainArgs, train
 from tests.leaderboard.conftest import REPO, TOY
 from tests.leaderboard.wandb_records import read_run
 
@@ -23,7 +23,7 @@ def _one_run_dir(parent):
 
 def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
     path = train(TrainArgs(env="ToyHits-v0", algo="PPO", steps=48, n_steps=16, seed=1,
-                           save_dir=str(tmp_path / "models"), eval_seeds=1,
+                           save_dir=str(tmp_path / "models"), eval_seeds=1, progress=False,
                            wandb_dir=str(tmp_path / "wb")))
     history, config = read_run(_one_run_dir(tmp_path / "wb"))
     assert {k: config.get(k) for k in ("algo", "env", "steps")} == \
@@ -36,8 +36,9 @@ def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
     (evaluation,) = [row for row in history if "eval/hits" in row]
     assert evaluation["global_step"] == 48
 
-    assert path == tmp_path / "models" / "ToyHits-v0__PPO__seed1.zip" and path.exists()
-    assert json.loads(path.with_suffix(".json").read_text())["algo"] == "PPO"
+    assert path == tmp_path / "models" / "ToyHits-v0__PPO__seed1.json" and path.exists()
+    assert json.loads(path.read_text())["algo"] == "PPO"
+    assert path.with_suffix(".safetensors").exists() and not path.with_suffix(".zip").exists()
     result = run_leaderboard(["ToyHits-v0"], ["random", f"sb3:{path}"], seeds=2,
                              store=tmp_path / "lb.sqlite", workers=1, imports=[TOY], markdown=None,
                              plots=None)
@@ -48,8 +49,9 @@ def test_training_writes_an_offline_wandb_run_and_a_rankable_model(tmp_path):
 @pytest.mark.parametrize("algo", ["A2C", "DQN", "MaskablePPO"])
 def test_every_algorithm_trains_saves_and_plays_through_the_runner(tmp_path, algo):
     path = train(TrainArgs(env="ToyHits-v0", algo=algo, steps=40, n_steps=8, seed=0,
-                           save_dir=str(tmp_path), eval_seeds=1, wandb_mode="disabled"))
-    assert json.loads(path.with_suffix(".json").read_text())["algo"] == algo
+                           save_dir=str(tmp_path), eval_seeds=1, wandb_mode="disabled",
+                           progress=False))
+    assert json.loads(path.read_text())["algo"] == algo
     (episode,) = papergym.run("ToyHits-v0", f"sb3:{path}", seeds=[5], horizon=4)
     assert episode.metrics["hits"] + episode.metrics["misses"] == 4
 
@@ -72,9 +74,9 @@ def test_run_agent_logs_every_episode(tmp_path):
 def test_default_algo_is_maskable_ppo_where_the_env_masks_actions(tmp_path):
     path = train(TrainArgs(env="Paging-v0", kw={"k": 3, "n_pages": 5, "horizon": 30}, steps=32,
                            n_steps=32, seed=0, save_dir=str(tmp_path / "models"), eval_seeds=1,
-                           wandb_mode="disabled"))
-    assert path.name == "Paging-v0__MaskablePPO__seed0.zip"
-    assert json.loads(path.with_suffix(".json").read_text())["algo"] == "MaskablePPO"
+                           wandb_mode="disabled", progress=False))
+    assert path.name == "Paging-v0__MaskablePPO__seed0.json"
+    assert json.loads(path.read_text())["algo"] == "MaskablePPO"
 
 
 def test_a_model_retrained_at_the_same_path_is_planned_as_a_new_agent(tmp_path):
@@ -83,7 +85,7 @@ def test_a_model_retrained_at_the_same_path_is_planned_as_a_new_agent(tmp_path):
     from papergym.leaderboard import plan
 
     args = dict(env="ToyHits-v0", algo="PPO", n_steps=16, seed=0, eval_seeds=0,
-                save_dir=str(tmp_path / "models"), wandb_mode="disabled")
+                save_dir=str(tmp_path / "models"), wandb_mode="disabled", progress=False)
     path = train(TrainArgs(steps=16, **args))
     first = plan(["ToyHits-v0"], [f"sb3:{path}"], 1, imports=[TOY])[0][0]
     assert train(TrainArgs(steps=48, **args)) == path
@@ -94,13 +96,17 @@ def test_a_model_retrained_at_the_same_path_is_planned_as_a_new_agent(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--env", "ToyHits-v0", "--algo", "PPQ"], "--algo must be one of PPO, A2C, DQN, MaskablePPO"),
     (["--env", "ToyHitz-v0"], "did you mean ToyHits-v0"),
-    (["--env", "ToyHits-v0", "--steps", "0"], "--steps must be >= 1"),
+    (["--env", "ToyHits-v0", "--steps", "0"], "--steps must be a whole number >= 1"),
+    (["--env", "ToyHits-v0", "--save-dir", "FILE/models"], "is not a writable folder"),
+    (["--env", "Paging-v0", "--kw", "k=0"], "Paging-v0: k must be"),
     (["--env", "ToyHits-v0", "--wandb-mode", "cloud"], "--wandb-mode must be one of"),
     (["--env", "ToyHits-v0", "--kw", "nope=1"], "unknown env keyword argument 'nope'"),
     (["--env", "Paging-v0", "--algo", "PPO", "--steps", "16"],
      "--algo PPO cannot train on Paging-v0: the env masks actions"),
 ])
 def test_train_refuses_bad_input_with_exit_2(capsys, tmp_path, args, message):
+    (tmp_path / "FILE").write_text("a file, not a folder")
+    args = [a.replace("FILE", str(tmp_path / "FILE")) for a in args]
     assert main(["train", *args, "--wandb-dir", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "wandb").exists()  # refused before any W&B run started

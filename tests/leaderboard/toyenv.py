@@ -25,6 +25,11 @@ from papergym.agents.base import Agent, register_agent
 ENV_IDS = ("ToyHits-v0", "ToyMisses-v0")
 FAULTY_ID = "ToyFaulty-v0"
 NAN_ID = "ToyNaN-v0"
+GROUPED_ID = "ToyGrouped-v0"
+SLOW_ID = "ToySlow-v0"  # ToyHits for toy_sleepy alone
+NO_DIRECTION_ID = "ToyNoDirection-v0"
+DUEL_TEAM_ID = "ToyDuel-v0"
+DUEL_ROLE_ID = "ToyDuelRoles-v0"
 
 
 class ToyHitsEnv(gym.Env):
@@ -188,6 +193,138 @@ class Die(Agent):
         os._exit(3)  # kills its worker process: only pool/Ray tests may use it
 
 
+class Sleepy(Agent):
+    """Follows the hints after sleeping ``SLEEP_S`` at each episode start: cells that take
+    long enough for two processes to overlap."""
+
+    name = "toy_sleepy"
+    SLEEP_S = 0.3
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        log = os.environ.get("PAPERGYM_TOY_LOG")
+        if log:  # benchmarks/reliability.py counts executions per cell
+            with open(log, "a") as f:
+                f.write(f"{seed}\n")
+        time.sleep(self.SLEEP_S)
+
+    def act(self, observation, info):
+        return int(np.argmax(observation))
+
+
+class ToyGroupedEnv(ToyHitsEnv):
+    """ToyHits whose boards differing only in ``hint_noise`` share one table."""
+
+    leaderboard_configs = ({}, {"hint_noise": 0.0})
+    leaderboard_group_by = ("hint_noise",)
+
+
+class ToyNoDirectionEnv(gym.Env):
+    """Names a primary metric but not which way it is ranked: must be refused."""
+
+    primary_metric = "hits"
+
+    def __init__(self):
+        self.observation_space = gym.spaces.Discrete(1)
+        self.action_space = gym.spaces.Discrete(1)
+
+
+class ToyDuel:
+    """A two-role PettingZoo parallel game: both roles see a hint of one hidden target,
+    each scores 1 per step it names the target.  The metrics hold each role's hits and
+    ``team_hits``, the primary metric."""
+
+    primary_metric = "team_hits"
+    higher_is_better = True
+    metadata = {"name": "toy_duel_v0", "render_modes": []}
+
+    def __init__(self, horizon: int = 5, hint_noise: float = 0.3, roles=("left", "right")):
+        from pettingzoo import ParallelEnv  # noqa: F401 - the API this class follows
+
+        if horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {horizon}")
+        self.horizon, self.hint_noise = horizon, hint_noise
+        self.possible_agents = list(roles)
+        self.agents: list[str] = []
+        self._obs_space = gym.spaces.Box(0.0, 1.0, (4,), np.float32)
+        self._act_space = gym.spaces.Discrete(4)
+
+    def observation_space(self, agent):
+        return self._obs_space
+
+    def action_space(self, agent):
+        return self._act_space
+
+    def _obs(self):
+        out = {}
+        for role in self.agents:
+            hint = np.zeros(4, np.float32)
+            hint[self.target if self.rng.random() > self.hint_noise else
+                 int(self.rng.integers(4))] = 1.0
+            out[role] = hint
+        return out
+
+    def reset(self, seed=None, options=None):
+        if seed is not None or not hasattr(self, "rng"):
+            self.rng = np.random.default_rng(seed)
+        self.agents = list(self.possible_agents)
+        self.target, self.t = int(self.rng.integers(4)), 0
+        self.hits = dict.fromkeys(self.agents, 0)
+        return self._obs(), {a: {} for a in self.agents}
+
+    def step(self, actions):
+        rewards = {a: float(int(actions[a]) == self.target) for a in self.agents}
+        for a, r in rewards.items():
+            self.hits[a] += int(r)
+        self.t += 1
+        self.target = int(self.rng.integers(4))
+        done = self.t >= self.horizon
+        infos = {a: {} for a in self.agents}
+        if done:
+            metrics = {f"hits_{a}": float(h) for a, h in self.hits.items()}
+            metrics["team_hits"] = float(sum(self.hits.values()))
+            infos = {a: {"metrics": metrics} for a in self.agents}
+        obs = self._obs()
+        terms = dict.fromkeys(self.agents, done)
+        truncs = dict.fromkeys(self.agents, False)
+        if done:
+            self.agents = []
+        return obs, rewards, terms, truncs, infos
+
+    def close(self):
+        pass
+
+
+class LeftHint(HintFollower):
+    """Plays only the ``left`` role of ToyDuelRoles (follows the hint)."""
+
+    name = "toy_left_hint"
+    roles = ("left",)
+
+
+class LeftFirst(Agent):
+    """Plays only ``left``: always names action 0."""
+
+    name = "toy_left_zero"
+    roles = ("left",)
+
+    def act(self, observation, info):
+        return 0
+
+
+class RightHint(HintFollower):
+    name = "toy_right_hint"
+    roles = ("right",)
+
+
+def duel_team(**kwargs):
+    return ToyDuel(**kwargs)
+
+
+class ToyDuelByRole(ToyDuel):
+    """The same game, ranked per role."""
+
+
 def register_toys() -> None:
     for env_id, cls in (("ToyHits-v0", "ToyHitsEnv"), ("ToyMisses-v0", "ToyMissesEnv"),
                         (FAULTY_ID, "ToyHitsEnv"), (NAN_ID, "ToyNaNEnv")):
@@ -201,6 +338,37 @@ def register_toys() -> None:
     register_agent("toy_stuck", Stuck, FAULTY_ID)
     register_agent("toy_swallow", Swallow, FAULTY_ID)
     register_agent("toy_slow", Slow, FAULTY_ID)
+    if SLOW_ID not in registry:
+        register(id=SLOW_ID, entry_point="tests.leaderboard.toyenv:ToyHitsEnv")
+    register_agent("toy_sleepy", Sleepy, (SLOW_ID,))
+    for env_id, cls in ((GROUPED_ID, "ToyGroupedEnv"), (NO_DIRECTION_ID, "ToyNoDirectionEnv")):
+        if env_id not in registry:
+            register(id=env_id, entry_point=f"tests.leaderboard.toyenv:{cls}")
+    register_agent("toy_hint_grouped", HintFollower, (GROUPED_ID,))
+
+
+def register_parallel_toys() -> None:
+    """The two toy parallel envs and their agents; not registered at import (the registry
+    tests would then check them): tests call this, and workers import
+    ``tests.leaderboard.toyduel``, which does."""
+    from papergym.envs.registration import register_parallel_env
+
+    register_parallel_env("toys", "papergym test fixture", DUEL_TEAM_ID,
+                          "tests.leaderboard.toyenv:duel_team", rank_by="team")
+    register_parallel_env("toys", "papergym test fixture", DUEL_ROLE_ID,
+                          "tests.leaderboard.toyenv:ToyDuelByRole", rank_by="role")
+    register_agent("toy_duel_hint", HintFollower, (DUEL_TEAM_ID,))
+    register_agent("toy_left_hint", LeftHint, (DUEL_ROLE_ID,), reference=True)
+    register_agent("toy_left_zero", LeftFirst, (DUEL_ROLE_ID,))
+    register_agent("toy_right_hint", RightHint, (DUEL_ROLE_ID,))
+
+
+def unregister_parallel_toys() -> None:
+    from papergym.envs.registration import FAMILIES, PARALLEL_REGISTRY
+
+    for env_id in (DUEL_TEAM_ID, DUEL_ROLE_ID):
+        PARALLEL_REGISTRY.pop(env_id, None)
+    FAMILIES.pop("toys", None)
 
 
 register_toys()

@@ -1,41 +1,24 @@
-"""``papergym leaderboard`` and ``papergym train``: sub-parsers for :mod:`papergym.cli`.
+"""``papergym leaderboard``.
 
 Exit codes: 0 every cell ok, 1 some cell failed (its row says why), 2 bad input
 (unknown env id or agent, with close matches; an agent that applies nowhere, with the
-reason; a bad experiment file; a results file that is not a papergym store).
+reason; an env argument the env refuses; a bad experiment file; an output path that
+cannot be written; a results file that is not a papergym store), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any
 
-__all__ = ["add_leaderboard_parser", "add_train_parser", "parse_kwargs"]
+from papergym.cli.args import add_import_flag, error, parse_kwargs, split_names
 
+__all__ = ["add_leaderboard_parser", "leaderboard_command"]
 
-def parse_kwargs(items) -> dict[str, Any]:
-    """``["k=8", "prediction=phase"]`` -> ``{"k": 8, "prediction": "phase"}`` (the CLI's rule)."""
-    from papergym.cli import parse_kwargs as parse
-
-    return parse(items)
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    """``--envs A B`` and ``--envs A,B`` both work."""
-    if values is None:
-        return None
-    return [v for item in values for v in item.split(",") if v]
-
-
-def _error(message: str) -> int:
-    print(f"papergym: error: {message}", file=sys.stderr)
-    return 2
+DEFAULT_DB = "results/papergym.sqlite"  # papergym.results.DEFAULT_PATH (not imported: --help)
 
 
 def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
-    from papergym.cli import add_import_flag
-    from papergym.results import DEFAULT_PATH
+    DEFAULT_PATH = DEFAULT_DB  # noqa: N806
 
     p = subparsers.add_parser(
         "leaderboard", help="rank every agent on every env it applies to, over seeds",
@@ -56,11 +39,16 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     sel.add_argument("--kw", nargs="*", metavar="KEY=VALUE",
                      help="env keyword arguments (replace the envs' leaderboard_configs)")
     sel.add_argument("--max-steps", type=int, help="safety stop per episode")
+    sel.add_argument("--allow-pickle", action="store_true",
+                     help="let sb3:<model>.zip agents load SB3 zips: that unpickles objects, "
+                          "which can run code from the file; only for files you trust")
     add_import_flag(sel, "in every worker")
     how = p.add_argument_group("how to run")
     how.add_argument("--db", default=str(DEFAULT_PATH), help=f"results store (default {DEFAULT_PATH})")
     how.add_argument("--backend", choices=("local", "ray"), default="local")
-    how.add_argument("--workers", type=int, help="local processes (default: the core count)")
+    how.add_argument("--workers", type=int,
+                     help="local worker processes (default 1, the fastest measured on 2 "
+                          "cores for short cells: docs/leaderboard.md)")
     how.add_argument("--ray-address", help="Ray cluster address (default: RAY_ADDRESS or local)")
     how.add_argument("--timeout", type=float, default=600.0,
                      help="seconds per cell (default 600; inf: no limit)")
@@ -69,7 +57,8 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
                      help="rerun the stored failed cells and replace them (ok cells are kept)")
     how.add_argument("--report-only", action="store_true",
                      help="run nothing; rank what the store holds for this selection")
-    how.add_argument("--no-progress", action="store_true", help="no progress bar")
+    how.add_argument("--no-progress", action="store_true",
+                     help="no progress bar (without a terminal: no progress lines)")
     out = p.add_argument_group("output")
     out.add_argument("--markdown", default="results/LEADERBOARD.md", help="Markdown file")
     out.add_argument("--plots", default="results/plots", help="folder of PNG plots")
@@ -90,18 +79,24 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     console = Console()
     if not console.is_terminal:  # piped or in CI: room for the full table, not 80 columns
         console = Console(width=120)
-    envs = _split(args.envs)
+    envs = split_names(args.envs)
+    agents = split_names(args.agents)
+    if args.allow_pickle and agents is not None:
+        agents = [{"name": a, "kwargs": {"allow_pickle": True}} if a.startswith("sb3:") else a
+                  for a in agents]
+    if args.workers is not None and args.workers < 1:
+        return error(f"--workers must be >= 1, got {args.workers}")
     try:
         if args.kw:
             kwargs = parse_kwargs(args.kw)
             if envs is None:
-                return _error("--kw needs --envs (the kwargs of which env?)")
+                return error("--kw needs --envs (the kwargs of which env?)")
             envs = [{"id": e, "kwargs": kwargs} for e in envs]
         seeds = args.seeds
         if seeds is None and args.experiment is None:
             seeds = 3 if args.quick else DEFAULT_SEEDS
         result = run_leaderboard(
-            envs, _split(args.agents), seeds, episodes=args.episodes, quick=args.quick,
+            envs, agents, seeds, episodes=args.episodes, quick=args.quick,
             experiment=args.experiment, store=args.db, backend=args.backend,
             workers=args.workers, force=args.force, retry_failed=args.retry_failed,
             timeout=args.timeout,
@@ -111,13 +106,17 @@ def leaderboard_command(args: argparse.Namespace) -> int:
             plots=None if args.no_files else args.plots, console=console)
     except (UnknownAgentError, AgentNotApplicableError, LeaderboardInputError,
             ResultsStoreError) as exc:
-        return _error(str(exc))
+        return error(str(exc))
     if not result.cells:
-        return _error("nothing to run: no env/agent pair in this selection")
+        return error("nothing to run: no env/agent pair in this selection")
     render_tables(result.boards, console)
     s = result.stats
     console.print(f"{s.planned} cells: {s.ran} run ({s.failed} failed), {s.skipped} already "
                   f"stored in {args.db}", highlight=False, soft_wrap=True)
+    if s.unstored:
+        console.print(f"{s.unstored} cells failed for reasons outside them (a worker or Ray "
+                      "failure) and were not stored: run again to retry them",
+                      highlight=False, soft_wrap=True)
     if s.stale and args.report_only:
         console.print(f"{s.stale} stored cells ran with other --episodes / --max-steps and "
                       "are left out (run without --report-only to rerun them)",
@@ -133,29 +132,3 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         console.print(f"wrote {result.markdown_path} and {len(result.plot_paths)} plot(s) in "
                       f"{args.plots}", highlight=False, soft_wrap=True)
     return 1 if any(r.failed for b in result.boards for r in b.rows) else 0
-
-
-def add_train_parser(subparsers) -> argparse.ArgumentParser:
-    from papergym.leaderboard.train import add_arguments
-
-    p = subparsers.add_parser(
-        "train", help="train an SB3 agent (PPO, A2C, DQN, MaskablePPO) with W&B logging",
-        description="Train with Stable-Baselines3 on a papergym env, log to W&B (offline by "
-                    "default), save the model so `papergym leaderboard --agents sb3:<path>` "
-                    "ranks it.  Same as scripts/train_sb3.py.")
-    add_arguments(p)
-    p.set_defaults(func=train_command)
-    return p
-
-
-def train_command(args: argparse.Namespace) -> int:
-    from papergym.leaderboard.cells import LeaderboardInputError
-    from papergym.leaderboard.train import args_from_namespace, train
-
-    try:
-        path = train(args_from_namespace(args))
-    except (LeaderboardInputError, ValueError) as exc:
-        return _error(str(exc))
-    print(f"saved {path}\nrank it: papergym leaderboard --envs {args.env} --agents "
-          f"random sb3:{path}")
-    return 0

@@ -1,0 +1,7 @@
+"""``python -m papergym.cli``."""
+
+import sys
+
+from papergym.cli import main
+
+sys.exit(main())
