@@ -162,7 +162,7 @@ def test_store_key_depends_on_kwargs_and_agent_config():
 
 
 def test_config_hash_sees_array_contents_and_digests():
-    from papergym.agents.base import config_hash
+    from papergym.results import config_hash
 
     a = np.zeros(5000)
     b = a.copy()

@@ -28,7 +28,6 @@ import difflib
 import functools
 import hashlib
 import importlib
-import json
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,8 +49,6 @@ __all__ = [
     "agents_for",
     "why_not_applicable",
     "registered_agents",
-    "config_hash",
-    "config_json",
 ]
 
 
@@ -134,33 +131,6 @@ class RandomAgent(Agent):
             raise RuntimeError("RandomAgent needs bind(observation_space, action_space) first")
         space.seed(int(self.rng.integers(2**31)))
         return space.sample(mask=mask) if mask is not None else space.sample()
-
-
-def _hashable(value: Any) -> Any:
-    """What ``config_hash`` hashes for a value JSON cannot take: an object's ``digest()``
-    (e.g. a coding protocol), a numpy array's dtype, shape and bytes (its repr elides
-    large arrays, so two different arrays could share a key), else its repr."""
-    if hasattr(value, "digest") and callable(value.digest):
-        return {"digest": value.digest()}
-    if isinstance(value, np.ndarray):
-        data = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
-        return {"ndarray": [str(value.dtype), list(value.shape), data]}
-    if isinstance(value, np.generic):
-        return value.item()
-    return repr(value)
-
-
-def config_json(config: Mapping[str, Any]) -> str:
-    """The canonical JSON of a mapping (env kwargs, agent config): sorted keys, values JSON
-    cannot encode replaced as in ``_hashable``. The store saves this text, so a stored
-    row's recomputed hash equals its key."""
-    return json.dumps(config, sort_keys=True, default=_hashable)
-
-
-def config_hash(config: Mapping[str, Any]) -> str:
-    """A short stable hash of a mapping (env kwargs, agent config); values JSON cannot
-    encode are hashed by content (see ``_hashable``)."""
-    return hashlib.sha256(config_json(config).encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- registry

@@ -45,6 +45,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     register_envs()
     import_plugins(args)
+    if getattr(args, "markdown", False):
+        from papergym.utils.catalogue import catalogue_markdown
+
+        print(catalogue_markdown(), end="")
+        return 0
     specs = registered_agents()
     console = Console()
     for family, fam in FAMILIES.items():  # one table per family: fits 80 columns
@@ -73,6 +78,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import_plugins(args)
     env_id = resolve_env_id(args.env_id)
     env_kwargs = parse_kwargs(args.kw)
+    if args.trace:
+        from pathlib import Path
+
+        env_kwargs["trace"] = str(Path(args.trace).resolve())
+        if args.trace_column:
+            env_kwargs["trace_column"] = args.trace_column
+    elif args.trace_column:
+        raise CliError("--trace-column needs --trace FILE")
     agent_kwargs = parse_kwargs(args.agent_kw, "--agent-kw")
     for flag, low in (("seeds", 1), ("episodes", 1), ("seed0", 0)):
         if getattr(args, flag) < low:
@@ -131,6 +144,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def add_list_parser(sub) -> None:
     p = sub.add_parser("list", help="registered env ids, their papers and the agents that apply")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the catalogue as the Markdown table the README shows")
     add_import_flag(p)
     p.set_defaults(func=_cmd_list)
 
@@ -144,6 +159,10 @@ def add_run_parser(sub) -> None:
     p.add_argument("--episodes", type=int, default=1, help="episodes per seed (default 1)")
     p.add_argument("--kw", nargs="*", metavar="KEY=VALUE", help="env keyword arguments")
     p.add_argument("--agent-kw", nargs="*", metavar="KEY=VALUE", help="agent keyword arguments")
+    p.add_argument("--trace", metavar="FILE",
+                   help="replay a request trace (one page id per line, or a CSV column with "
+                        "--trace-column): env ids that take a trace, e.g. Paging-v0")
+    p.add_argument("--trace-column", metavar="COL", help="the CSV column of --trace")
     p.add_argument("--allow-pickle", action="store_true",
                    help="let sb3:<model>.zip load an SB3 zip: that unpickles objects, which "
                         "can run code from the file; only for files you trust")

@@ -15,7 +15,6 @@ from dataclasses import fields
 from pathlib import Path
 
 import yaml
-
 from papergym.leaderboard.train import TrainArgs, train
 
 PRESET = Path(__file__).resolve().parents[2] / "experiments" / "coding" / "ppo.yaml"

@@ -11,12 +11,12 @@ from gymnasium.error import InvalidAction, ResetNeeded
 
 import papergym
 from papergym.agents import make_agent, why_not_applicable
-from papergym.agents.base import config_hash
 from papergym.agents.coding.meme import MemeSender
 from papergym.envs.coding.ebim import deterministic_joint
 from papergym.envs.coding.grid import soft_q_policy
 from papergym.envs.coding.mcg import MarkovCodingGameEnv
 from papergym.envs.coding.protocol import CodingProtocol, build_protocol
+from papergym.results import config_hash
 
 SMALL = "MarkovCodingGameSmall-v0"
 LOG_BETAS = (-6.0, -4.5, -4.0, -3.5, -3.0)  # the paper sweeps log beta in [-6, -3]

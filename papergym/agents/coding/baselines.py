@@ -34,6 +34,7 @@ class ReturnMaxAgent(Agent):
     paper = _BASELINE_OF
     requires_model = True
     role = "sender"
+    roles = ("sender",)  # the role it plays on the leaderboard of the parallel game
 
     def reset(self, observation, info, *, env_model=None, seed=None):
         super().reset(observation, info, env_model=env_model, seed=seed)
@@ -58,6 +59,7 @@ class MaxEntAgent(Agent):
     paper = _BASELINE_OF
     requires_model = True
     role = "sender"
+    roles = ("sender",)  # the role it plays on the leaderboard of the parallel game
 
     def __init__(self, beta: float | None = None):
         if beta is not None and not (isinstance(beta, (int, float)) and not isinstance(beta, bool)

@@ -59,6 +59,7 @@ class MemeSender(Agent):
     name = "mecb"
     paper = PAPER
     role = "sender"
+    roles = ("sender",)  # the role it plays on the leaderboard of the parallel game
 
     def __init__(self, protocol: CodingProtocol | None = None, encoder: str | None = None):
         self._given = protocol

@@ -44,6 +44,7 @@ class ProtocolReceiver(Agent):
     name = "protocol-receiver"
     paper = PAPER
     role = "receiver"
+    roles = ("receiver",)  # the role it plays on the leaderboard of the parallel game
 
     def __init__(self, protocol: CodingProtocol | None = None):
         self._given = protocol
@@ -74,6 +75,7 @@ class PriorReceiver(Agent):
     name = "prior-receiver"
     paper = None
     role = "receiver"
+    roles = ("receiver",)  # the role it plays on the leaderboard of the parallel game
 
     def __init__(self, protocol: CodingProtocol | None = None, prior=None):
         self._given = protocol
