@@ -123,3 +123,16 @@ def test_registration_is_idempotent():
     before = list(registration.FAMILIES["paging"].env_ids)
     registration.register_env("paging", "p", "Paging-v0", "papergym.envs.paging.paging:PagingEnv")
     assert registration.FAMILIES["paging"].env_ids == before
+
+
+def test_check_options():
+    from papergym.utils.checks import check_options
+
+    assert check_options(None, ("instance",)) == {}
+    assert check_options({"instance": 3}, ("instance",)) == {"instance": 3}
+    with pytest.raises(ValueError, match=r"unknown key 'instanc' \(did you mean 'instance'\?\)"):
+        check_options({"instanc": 3}, ("instance",))
+    with pytest.raises(ValueError, match="options must be a dict or None, got list"):
+        check_options([1], ("instance",))
+    with pytest.raises(ValueError, match="accepts no options"):
+        check_options({"x": 1}, ())

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_array", "check_choice", "check_int", "check_probability", "check_real",
-           "check_render_mode", "is_int", "is_number"]
+__all__ = ["check_array", "check_choice", "check_int", "check_options", "check_probability",
+           "check_real", "check_render_mode", "is_int", "is_number"]
 
 
 def is_int(value: Any) -> bool:
@@ -109,3 +109,24 @@ def check_array(name: str, value: Any, *, shape: tuple[int | None, ...] | None =
     if high is not None and arr.size and arr.max() > high:
         raise ValueError(f"{name} must be <= {high} everywhere, got {arr.max()}")
     return arr
+
+
+def check_options(options: Any, known: Sequence[str], env: str = "reset") -> dict[str, Any]:
+    """``reset(options=...)`` as a dict: ``None`` is ``{}``; a non-dict, or a key not in
+    ``known`` (a typo would silently play a random instance), is a ``ValueError`` that names
+    the key and suggests the closest known one."""
+    import difflib
+
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
+    unknown = [k for k in options if k not in known]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ValueError(f"options: unknown key {', '.join(hints)}; {env} accepts "
+                         f"{', '.join(map(repr, known)) or 'no options'}")
+    return dict(options)

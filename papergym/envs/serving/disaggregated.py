@@ -20,6 +20,7 @@ from papergym.envs.serving.workload import WORKLOADS, Workload, sample_workload
 from papergym.utils.checks import (
     check_choice,
     check_int,
+    check_options,
     check_probability,
     check_real,
     check_render_mode,
@@ -224,11 +225,7 @@ class DisaggregatedServingEnv(PaperEnv):
     # ------------------------------------------------------------------ API
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        unknown = set(options or {}) - set(OPTION_KEYS)
-        if unknown:
-            raise ValueError(f"options: unknown key(s) {sorted(unknown)}; known: {OPTION_KEYS}")
+        options = check_options(options, OPTION_KEYS, type(self).__name__)
         instance = (options or {}).get("instance")
         if instance is not None and not isinstance(instance, Workload):
             raise ValueError("options['instance'] must be a papergym.envs.serving.workload."

@@ -15,7 +15,13 @@ import numpy as np
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
-from papergym.utils.checks import check_int, check_probability, check_real, check_render_mode
+from papergym.utils.checks import (
+    check_int,
+    check_options,
+    check_probability,
+    check_real,
+    check_render_mode,
+)
 
 __all__ = ["ExpertOffloadingEnv", "ExpertTrace", "sample_trace"]
 
@@ -229,11 +235,7 @@ class ExpertOffloadingEnv(PaperEnv):
     # ------------------------------------------------------------------ API
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        unknown = set(options or {}) - set(OPTION_KEYS)
-        if unknown:
-            raise ValueError(f"options: unknown key(s) {sorted(unknown)}; known: {OPTION_KEYS}")
+        options = check_options(options, OPTION_KEYS, type(self).__name__)
         trace = (options or {}).get("instance")
         shape = (self.num_tokens, self.layers, self.top_k)
         if trace is None:

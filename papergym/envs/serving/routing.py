@@ -19,7 +19,13 @@ from papergym.envs.serving.route_models import (
     sigmoid,
     tryage_losses,
 )
-from papergym.utils.checks import check_choice, check_int, check_real, check_render_mode
+from papergym.utils.checks import (
+    check_choice,
+    check_int,
+    check_options,
+    check_real,
+    check_render_mode,
+)
 
 __all__ = ["LLMRoutingEnv", "RoutingInstance"]
 
@@ -230,11 +236,7 @@ class LLMRoutingEnv(PaperEnv):
     # ------------------------------------------------------------------ API
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        unknown = set(options or {}) - set(OPTION_KEYS)
-        if unknown:
-            raise ValueError(f"options: unknown key(s) {sorted(unknown)}; known: {OPTION_KEYS}")
+        options = check_options(options, OPTION_KEYS, type(self).__name__)
         instance = (options or {}).get("instance")
         if instance is None:
             instance = self._sample(self.np_random)
