@@ -1,7 +1,7 @@
 """Train SB3 PPO on a Markov coding game from a preset (``experiments/coding/ppo.yaml``).
 
 ``papergym train`` takes its settings as flags; this script reads them from a YAML preset
-(the fields of :class:`papergym.leaderboard.train.TrainArgs`), lets flags override
+(the fields of :class:`papergym.training.sb3.TrainArgs`), lets flags override
 ``steps``/``seed``/``save_dir``, and trains through the same function.  Usage::
 
     python scripts/coding/train_ppo.py [--preset experiments/coding/ppo.yaml]
@@ -15,7 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import yaml
-from papergym.leaderboard.train import TrainArgs, train
+from papergym.training.sb3 import TrainArgs, train
 
 PRESET = Path(__file__).resolve().parents[2] / "experiments" / "coding" / "ppo.yaml"
 

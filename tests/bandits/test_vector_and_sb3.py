@@ -92,7 +92,7 @@ def test_maskable_ppo_trains_on_streaming_and_plays_legally():
 
 @pytest.mark.slow
 def test_papergym_train_runs_on_both_envs(tmp_path):
-    from papergym.leaderboard.train import TrainArgs, train
+    from papergym.training.sb3 import TrainArgs, train
 
     for env_id, kw in (("LSDBandit-v0", {"horizon": 40}),
                        ("StreamingBandit-v0", {"n_arms": 4, "horizon": 500})):

@@ -14,7 +14,8 @@ class GreedyAgent(Agent):
     every F as a ratio to this planner's value (``ratio_to_greedy``)."""
 
     name = "greedy"
-    paper = None
+    paper = ("the greedy marginal-gain planner (the reference value) of Prajapat et al., "
+             "Submodular Reinforcement Learning, ICLR 2024")
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):

@@ -125,7 +125,7 @@ class ModularPGAgent(PolicyGradientAgent):
     summed over the visits (repeats included), the code's ``SRL``."""
 
     name = "modular-pg"
-    paper = None
+    paper = "the modular-reward baseline of " + PAPER
     _defaults = {"reward": "modular", "update": "reinforce"}
 
 
@@ -134,7 +134,7 @@ class NonMarkovPGAgent(PolicyGradientAgent):
     code's ``NM``), REINFORCE on marginal gains."""
 
     name = "non-markov-pg"
-    paper = None
+    paper = "the non-Markov baseline of " + PAPER
     _defaults = {"reward": "marginal", "update": "reinforce"}
 
     def __init__(self, **kwargs: Any):
