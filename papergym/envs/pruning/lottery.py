@@ -93,10 +93,12 @@ class LotteryTicketEnv(PaperEnv):
     - ``keep``: ``Box(0, 1, (L,), float32)``, the fraction of each layer's *alive* weights
       to keep this round; each must lie in ``(0, 1]`` (a 0 raises ``InvalidAction``
       naming the layer).  Per layer at least one weight is kept.
-    - ``rule``: ``Discrete(6)``: ``magnitude``, ``random``, ``snip``, ``grasp``,
-      ``synflow`` (scores of the current weights, higher = keep) or ``mask`` (use the
-      explicit ``mask`` entry, intersected with the current mask; ``keep`` is then
-      ignored).
+    - ``rule``: ``Discrete(7)``: ``magnitude``, ``random``, ``snip``, ``grasp``,
+      ``synflow`` (scores of the current weights, higher = keep), ``neuron`` (structured:
+      ``keep[l]`` of the alive neurons of hidden layer ``l`` by the L1 norm of their
+      incoming weights, Li et al. 2017; ``keep[-1]`` and ``scope`` ignored) or ``mask``
+      (use the explicit ``mask`` entry, intersected with the current mask; ``keep`` is
+      then ignored).
     - ``scope``: ``Discrete(2)``: 0 = per layer; 1 = global, keeping the same total number
       of weights (``sum_l round(keep_l * alive_l)``) chosen by score over the whole
       network (global ``synflow`` is the paper's iterative version, over
@@ -143,7 +145,7 @@ class LotteryTicketEnv(PaperEnv):
     At every reset and step: ``density`` (float, alive weights / all weights),
     ``layer_density`` (float64 ``(L,)``), ``val_accuracy`` (float), ``round`` (int, rounds
     played), ``train_flops`` (float, training FLOPs so far: ``6 * batch * alive`` per
-    step), ``target_density`` (float).  At the end also ``metrics`` (floats):
+    step), ``target_density`` (float), ``rounds_left`` (int).  At the end also ``metrics`` (floats):
     ``ticket_accuracy`` (the primary metric: test accuracy if ``density <=
     target_density``, else 0), ``test_accuracy``, ``val_accuracy``, ``density``,
     ``compression_ratio`` (1 / density), ``train_flops``, ``dense_test_accuracy`` (the
@@ -351,7 +353,9 @@ class LotteryTicketEnv(PaperEnv):
             new = [m * e for m, e in zip(old, explicit)]
         else:
             xs, ys = d.x_train[self._score_idx], d.y_train[self._score_idx]
-            if scope == 1:
+            if rule == "neuron":
+                new = S.neuron_masks(self._net, old, keep)
+            elif scope == 1:
                 n_keep = sum(max(1, int(round(float(k) * int(m.sum())))) if int(m.sum()) else 0
                              for k, m in zip(keep, old))
                 if rule == "synflow":
@@ -435,7 +439,7 @@ class LotteryTicketEnv(PaperEnv):
     def _info(self) -> dict[str, Any]:
         return {"density": self.density(), "layer_density": self._layer_density(),
                 "val_accuracy": self._val, "round": self._round, "train_flops": self._flops,
-                "target_density": self.target_density}
+                "target_density": self.target_density, "rounds_left": self.max_rounds - self._round}
 
     def close(self) -> None:
         pass

@@ -12,7 +12,9 @@ the selection functions then keep the top weights among those still alive, per l
   backprop; logits divided by a temperature of 200 as in the authors' code;
 - SynFlow ``|w * dR/dw|`` with ``R = 1^T (prod |W_l|) 1`` (Tanaka et al., NeurIPS 2020,
   arXiv 2006.05467), data-free, applied iteratively over ``iterations`` rounds on the
-  exponential schedule ``density^(k/n)`` (the paper uses 100).
+  exponential schedule ``density^(k/n)`` (the paper uses 100);
+- neuron: structured pruning of whole hidden neurons by the L1 norm of their incoming
+  weights (:func:`neuron_masks`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import torch
 from papergym.envs.pruning.nets import MLP, forward, single_thread
 
 __all__ = ["RULES", "grasp_scores", "keep_top_global", "keep_top_per_layer",
-           "magnitude_scores", "random_scores", "score", "snip_scores", "synflow_masks",
+           "magnitude_scores", "neuron_masks", "random_scores", "score", "snip_scores", "synflow_masks",
            "synflow_scores"]
 
 #: the scoring rules an env action names, in the order of its ``rule`` index
-RULES = ("magnitude", "random", "snip", "grasp", "synflow")
+RULES = ("magnitude", "random", "snip", "grasp", "synflow", "neuron")
 
 
 def magnitude_scores(net: MLP, masks: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -116,6 +118,27 @@ def _top(s: torch.Tensor, m: torch.Tensor, n_keep: int) -> torch.Tensor:
     return new.reshape(m.shape)
 
 
+def neuron_masks(net: MLP, masks: list[torch.Tensor], keep: list[float] | np.ndarray
+                 ) -> list[torch.Tensor]:
+    """Structured pruning of hidden neurons by the L1 norm of their incoming alive weights
+    (Li et al., ICLR 2017, the criterion Liu et al. 2019 re-examine): in hidden layer ``l``
+    keep ``max(1, round(keep[l] * alive neurons))`` neurons; a removed neuron loses its
+    incoming row and its outgoing column.  ``keep[-1]`` (the output layer) is ignored."""
+    new = [m.clone() for m in masks]
+    for layer in range(len(masks) - 1):
+        w = net.weights[layer] * new[layer]
+        norms = w.abs().sum(1)
+        alive = (new[layer].sum(1) > 0) & (masks[layer + 1].sum(0) > 0)
+        n_keep = max(1, int(round(float(keep[layer]) * int(alive.sum()))))
+        order = np.argsort(-np.where(alive.numpy(), norms.numpy(), -np.inf), kind="stable")
+        dead = torch.ones(len(norms), dtype=torch.bool)
+        dead[torch.from_numpy(order[:n_keep])] = False
+        dead |= ~alive
+        new[layer][dead, :] = 0.0
+        new[layer + 1][:, dead] = 0.0
+    return new
+
+
 def synflow_masks(net: MLP, masks: list[torch.Tensor], n_keep: int, iterations: int = 100
                   ) -> list[torch.Tensor]:
     """Iterative SynFlow: ``iterations`` rounds of scoring and global pruning, the alive count
@@ -141,4 +164,6 @@ def score(rule: str, net: MLP, masks: list[torch.Tensor], x: torch.Tensor, y: to
         return grasp_scores(net, masks, x, y)
     if rule == "synflow":
         return synflow_scores(net, masks)
+    if rule == "neuron":
+        raise ValueError("rule 'neuron' selects whole neurons: call neuron_masks")
     raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")

@@ -1,0 +1,37 @@
+"""Agents of the pruning family: lottery tickets (IMP), pruning at initialisation (SNIP,
+GraSP, SynFlow), random and one-shot baselines, and Rethinking's Scratch-E / Scratch-B."""
+
+from papergym.agents.base import register_agent
+from papergym.agents.pruning._common import ONLY_LOTTERY
+from papergym.agents.pruning.grasp import GraSPAgent
+from papergym.agents.pruning.imp import IMPAgent
+from papergym.agents.pruning.magnitude_init import MagnitudeAtInitAgent
+from papergym.agents.pruning.one_shot import OneShotMagnitudeAgent
+from papergym.agents.pruning.random_pruning import RandomPruningAgent
+from papergym.agents.pruning.scratch import StructuredPruningAgent
+from papergym.agents.pruning.snip import SNIPAgent
+from papergym.agents.pruning.synflow import SynFlowAgent
+from papergym.envs import family_env_ids
+
+__all__ = ["GraSPAgent", "IMPAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent",
+           "RandomPruningAgent", "SNIPAgent", "StructuredPruningAgent", "SynFlowAgent"]
+
+ENV_IDS = family_env_ids("pruning")
+
+register_agent("imp", IMPAgent, ENV_IDS, applies_to=ONLY_LOTTERY, reference=True)
+register_agent("imp-random-reinit", IMPAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
+               final_weights="reinit")
+register_agent("one-shot-magnitude", OneShotMagnitudeAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
+               reference=True)
+register_agent("random-pruning", RandomPruningAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
+               reference=True)
+register_agent("snip", SNIPAgent, ENV_IDS, applies_to=ONLY_LOTTERY, reference=True)
+register_agent("grasp", GraSPAgent, ENV_IDS, applies_to=ONLY_LOTTERY, reference=True)
+register_agent("synflow", SynFlowAgent, ENV_IDS, applies_to=ONLY_LOTTERY, reference=True)
+register_agent("magnitude-at-init", MagnitudeAtInitAgent, ENV_IDS, applies_to=ONLY_LOTTERY)
+register_agent("l1-neuron-finetune", StructuredPruningAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
+               mode="finetune")
+register_agent("scratch-e", StructuredPruningAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
+               mode="scratch-e")
+register_agent("scratch-b", StructuredPruningAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
+               mode="scratch-b")
