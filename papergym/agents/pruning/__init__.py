@@ -2,9 +2,10 @@
 GraSP, SynFlow), random and one-shot baselines, and Rethinking's Scratch-E / Scratch-B."""
 
 from papergym.agents.base import register_agent
-from papergym.agents.pruning._common import ONLY_LOTTERY
+from papergym.agents.pruning._common import ONLY_LOTTERY, only
 from papergym.agents.pruning.grasp import GraSPAgent
 from papergym.agents.pruning.imp import IMPAgent
+from papergym.agents.pruning.layer_pruning import LayerPruningAgent
 from papergym.agents.pruning.magnitude_init import MagnitudeAtInitAgent
 from papergym.agents.pruning.one_shot import OneShotMagnitudeAgent
 from papergym.agents.pruning.random_pruning import RandomPruningAgent
@@ -13,7 +14,7 @@ from papergym.agents.pruning.snip import SNIPAgent
 from papergym.agents.pruning.synflow import SynFlowAgent
 from papergym.envs import family_env_ids
 
-__all__ = ["GraSPAgent", "IMPAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent",
+__all__ = ["GraSPAgent", "IMPAgent", "LayerPruningAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent",
            "RandomPruningAgent", "SNIPAgent", "StructuredPruningAgent", "SynFlowAgent"]
 
 ENV_IDS = family_env_ids("pruning")
@@ -35,3 +36,11 @@ register_agent("scratch-e", StructuredPruningAgent, ENV_IDS, applies_to=ONLY_LOT
                mode="scratch-e")
 register_agent("scratch-b", StructuredPruningAgent, ENV_IDS, applies_to=ONLY_LOTTERY,
                mode="scratch-b")
+
+ONLY_LAYERS = only("LayerPruning-v0")
+register_agent("layer-cka-init", LayerPruningAgent, ENV_IDS, applies_to=ONLY_LAYERS,
+               reference=True, criterion="cka")
+register_agent("layer-norm-init", LayerPruningAgent, ENV_IDS, applies_to=ONLY_LAYERS,
+               criterion="update")
+register_agent("random-layer-pruning", LayerPruningAgent, ENV_IDS, applies_to=ONLY_LAYERS,
+               reference=True, criterion="random")

@@ -11,16 +11,24 @@ import torch
 from papergym.envs.pruning.lottery import ACTION_RULES, WEIGHT_RESETS
 from papergym.envs.pruning.nets import MLP
 
-__all__ = ["ONLY_LOTTERY", "alive_counts", "keep_action", "layer_shapes", "mask_action",
+__all__ = ["ONLY_LOTTERY", "only", "alive_counts", "keep_action", "layer_shapes", "mask_action",
            "net_from_state", "target_count", "uniform_keep_to"]
 
 RULE = {name: i for i, name in enumerate(ACTION_RULES)}
 RESET = {name: i for i, name in enumerate(WEIGHT_RESETS)}
 
 
-def ONLY_LOTTERY(env_id: str, kwargs: Any) -> str | None:  # noqa: N802  (a registry predicate)
-    """``applies_to`` of the agents written for LotteryTicket-v0's action space."""
-    return None if env_id == "LotteryTicket-v0" else f"written for LotteryTicket-v0, not {env_id}"
+def only(wanted: str):
+    """An ``applies_to`` predicate: the agent is written for ``wanted``'s action space."""
+
+    def applies_to(env_id: str, kwargs: Any) -> str | None:
+        return None if env_id == wanted else f"written for {wanted}, not {env_id}"
+
+    applies_to.__name__ = f"only_{wanted.replace('-', '_')}"
+    return applies_to
+
+
+ONLY_LOTTERY = only("LotteryTicket-v0")
 
 
 def layer_shapes(action_space: gym.spaces.Dict) -> list[tuple[int, int]]:

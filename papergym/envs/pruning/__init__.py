@@ -13,4 +13,7 @@ PAPER = ("The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural Networ
 register_env("pruning", PAPER, "LotteryTicket-v0",
              "papergym.envs.pruning.lottery:LotteryTicketEnv")
 
+register_env("pruning", PAPER, "LayerPruning-v0",
+             "papergym.envs.pruning.layers:LayerPruningEnv")
+
 __all__ = ["PAPER"]

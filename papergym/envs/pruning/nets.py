@@ -160,3 +160,25 @@ def train_masked(net: MLP, masks: list[torch.Tensor], data: Dataset, steps: int,
         snapshot = MLP([p.detach().clone() for p in params], [b.detach().clone() for b in biases])
     trained = MLP([p.detach() for p in params], [b.detach() for b in biases])
     return trained, snapshot
+
+
+def train_params(params: list[torch.Tensor], loss_fn, n: int, steps: int,
+                 rng: np.random.Generator, *, lr: float, batch: int,
+                 weight_decay: float = 0.0) -> list[torch.Tensor]:
+    """Adam on ``params`` (copies; the arguments are untouched) for ``steps`` minibatches of
+    ``batch`` indices into ``range(n)`` drawn epoch by epoch from ``rng``;
+    ``loss_fn(params, idx)`` returns the minibatch loss.  Returns the trained tensors."""
+    single_thread()
+    params = [p.detach().clone().requires_grad_(True) for p in params]
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    order, pos = rng.permutation(n), 0
+    for _ in range(steps):
+        if pos + batch > n:
+            order, pos = rng.permutation(n), 0
+        idx = torch.from_numpy(order[pos:pos + batch])
+        pos += batch
+        loss = loss_fn(params, idx)
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        opt.step()
+    return [p.detach() for p in params]
