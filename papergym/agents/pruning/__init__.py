@@ -10,11 +10,12 @@ from papergym.agents.pruning.magnitude_init import MagnitudeAtInitAgent
 from papergym.agents.pruning.one_shot import OneShotMagnitudeAgent
 from papergym.agents.pruning.random_pruning import RandomPruningAgent
 from papergym.agents.pruning.scratch import StructuredPruningAgent
+from papergym.agents.pruning.sharing import MemorySchemeAgent, PruneSameMemoryAgent, ROASTAgent
 from papergym.agents.pruning.snip import SNIPAgent
 from papergym.agents.pruning.synflow import SynFlowAgent
 from papergym.envs import family_env_ids
 
-__all__ = ["GraSPAgent", "IMPAgent", "LayerPruningAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent",
+__all__ = ["GraSPAgent", "IMPAgent", "LayerPruningAgent", "MemorySchemeAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent", "PruneSameMemoryAgent", "ROASTAgent",
            "RandomPruningAgent", "SNIPAgent", "StructuredPruningAgent", "SynFlowAgent"]
 
 ENV_IDS = family_env_ids("pruning")
@@ -44,3 +45,14 @@ register_agent("layer-norm-init", LayerPruningAgent, ENV_IDS, applies_to=ONLY_LA
                criterion="update")
 register_agent("random-layer-pruning", LayerPruningAgent, ENV_IDS, applies_to=ONLY_LAYERS,
                reference=True, criterion="random")
+
+ONLY_SHARING = only("ParameterSharing-v0")
+register_agent("stable-rps", MemorySchemeAgent, ENV_IDS, applies_to=ONLY_SHARING, reference=True,
+               scheme="stable-rps")
+register_agent("roast", ROASTAgent, ENV_IDS, applies_to=ONLY_SHARING, reference=True)
+register_agent("mag-same-memory", PruneSameMemoryAgent, ENV_IDS, applies_to=ONLY_SHARING,
+               reference=True)
+register_agent("random-same-memory", MemorySchemeAgent, ENV_IDS, applies_to=ONLY_SHARING,
+               scheme="random")
+register_agent("small-dense", MemorySchemeAgent, ENV_IDS, applies_to=ONLY_SHARING,
+               scheme="small-dense")

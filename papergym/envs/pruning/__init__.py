@@ -16,4 +16,7 @@ register_env("pruning", PAPER, "LotteryTicket-v0",
 register_env("pruning", PAPER, "LayerPruning-v0",
              "papergym.envs.pruning.layers:LayerPruningEnv")
 
+register_env("pruning", PAPER, "ParameterSharing-v0",
+             "papergym.envs.pruning.sharing:ParameterSharingEnv")
+
 __all__ = ["PAPER"]
