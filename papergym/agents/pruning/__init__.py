@@ -4,6 +4,7 @@ GraSP, SynFlow), random and one-shot baselines, and Rethinking's Scratch-E / Scr
 from papergym.agents.base import register_agent
 from papergym.agents.pruning._common import ONLY_LOTTERY, only
 from papergym.agents.pruning.grasp import GraSPAgent
+from papergym.agents.pruning.grokking import GrokkingTicketAgent
 from papergym.agents.pruning.imp import IMPAgent
 from papergym.agents.pruning.layer_pruning import LayerPruningAgent
 from papergym.agents.pruning.magnitude_init import MagnitudeAtInitAgent
@@ -15,7 +16,7 @@ from papergym.agents.pruning.snip import SNIPAgent
 from papergym.agents.pruning.synflow import SynFlowAgent
 from papergym.envs import family_env_ids
 
-__all__ = ["GraSPAgent", "IMPAgent", "LayerPruningAgent", "MemorySchemeAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent", "PruneSameMemoryAgent", "ROASTAgent",
+__all__ = ["GraSPAgent", "GrokkingTicketAgent", "IMPAgent", "LayerPruningAgent", "MemorySchemeAgent", "MagnitudeAtInitAgent", "OneShotMagnitudeAgent", "PruneSameMemoryAgent", "ROASTAgent",
            "RandomPruningAgent", "SNIPAgent", "StructuredPruningAgent", "SynFlowAgent"]
 
 ENV_IDS = family_env_ids("pruning")
@@ -56,3 +57,13 @@ register_agent("random-same-memory", MemorySchemeAgent, ENV_IDS, applies_to=ONLY
                scheme="random")
 register_agent("small-dense", MemorySchemeAgent, ENV_IDS, applies_to=ONLY_SHARING,
                scheme="small-dense")
+
+ONLY_GROKKING = only("GrokkingTicket-v0")
+register_agent("grokking-ticket", GrokkingTicketAgent, ENV_IDS, applies_to=ONLY_GROKKING,
+               reference=True)
+register_agent("memorisation-ticket", GrokkingTicketAgent, ENV_IDS, applies_to=ONLY_GROKKING,
+               reference=True, source="memorisation")
+register_agent("random-pruning-init", GrokkingTicketAgent, ENV_IDS, applies_to=ONLY_GROKKING,
+               reference=True, source="init", rule="random")
+register_agent("dense-grokking", GrokkingTicketAgent, ENV_IDS, applies_to=ONLY_GROKKING,
+               reference=True, keep=1.0)

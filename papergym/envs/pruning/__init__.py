@@ -19,4 +19,7 @@ register_env("pruning", PAPER, "LayerPruning-v0",
 register_env("pruning", PAPER, "ParameterSharing-v0",
              "papergym.envs.pruning.sharing:ParameterSharingEnv")
 
+register_env("pruning", PAPER, "GrokkingTicket-v0",
+             "papergym.envs.pruning.grokking:GrokkingTicketEnv")
+
 __all__ = ["PAPER"]
