@@ -130,3 +130,74 @@ def test_pruning_at_init_beats_random_pruning_at_two_percent(agent):
     kw = {"train_steps_per_round": 300, "target_density": 0.02}
     random_acc = _mean("LotteryTicket-v0", "random-pruning", "test_accuracy", **kw)
     assert _mean("LotteryTicket-v0", agent, "test_accuracy", **kw) > random_acc + 0.3
+
+
+# --------------------------------------------------------------------------- lottery tickets
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", [0.2, 0.1])
+def test_imp_ticket_matches_dense_and_beats_random_reinit(target):
+    """Frankle & Carbin's Lenet recipe (layer-wise 20% per round, 10% for the output layer,
+    rewind to theta_0, Adam 1.2e-3, batch 60), on digits with 300 steps per round, 3 seeds.
+    The ticket's mean test accuracy is within 1 point of the dense net trained the same way
+    and above the same mask re-initialised at random.  Measured means: at 20% IMP 0.968,
+    dense 0.968, re-init 0.955; at 10% IMP 0.963, dense 0.968, re-init 0.941 (per seed
+    the 10% ticket is 0.0 / -0.3 / -1.1 points from dense)."""
+    kw = {"train_steps_per_round": 300, "target_density": target, "max_rounds": 20}
+    imp = papergym.run("LotteryTicket-v0", "imp", seeds=SEEDS, **kw)
+    reinit = papergym.run("LotteryTicket-v0", "imp-random-reinit", seeds=SEEDS, **kw)
+    imp_acc = np.mean([r.metrics["test_accuracy"] for r in imp])
+    dense = np.mean([r.metrics["dense_test_accuracy"] for r in imp])
+    reinit_acc = np.mean([r.metrics["test_accuracy"] for r in reinit])
+    assert all(r.metrics["reached_target"] == 1.0 for r in imp + reinit)
+    assert abs(imp_acc - dense) <= 0.01, (imp_acc, dense)
+    assert imp_acc > reinit_acc, (imp_acc, reinit_acc)
+
+
+@pytest.mark.slow
+def test_scratch_b_matches_structured_fine_tuning():
+    """Rethinking the Value of Network Pruning: training the structurally pruned network
+    (half the neurons of each hidden layer, by L1 norm) from scratch for the dense
+    network's compute (Scratch-B) matches fine-tuning the pruned network within noise
+    (here: no more than 1 point below on the 3-seed mean)."""
+    kw = {"train_steps_per_round": 300, "target_density": 1.0, "max_rounds": 8}
+    fine = _mean("LotteryTicket-v0", "l1-neuron-finetune", "test_accuracy", **kw)
+    scratch_b = _mean("LotteryTicket-v0", "scratch-b", "test_accuracy", **kw)
+    assert scratch_b >= fine - 0.01, (scratch_b, fine)
+
+
+# --------------------------------------------------------------------------- layer pruning
+
+
+@pytest.mark.slow
+def test_layer_ticket_at_init_matches_dense_with_fewer_flops():
+    """When Layers Play the Lottery: a network with half of its residual blocks removed at
+    initialisation trains to the dense accuracy with real FLOP savings.  Measured (10
+    blocks, width 64, 600 steps, 3 seeds): CKA criterion +1.2 points over dense, random
+    block removal +1.5, at 55% of the dense FLOPs."""
+    cka = papergym.run("LayerPruning-v0", "layer-cka-init", seeds=SEEDS)
+    gap = np.mean([r.metrics["accuracy_gap"] for r in cka])
+    assert gap >= -0.01, gap
+    assert all(r.metrics["flops_ratio"] < 0.6 for r in cka)
+
+
+# --------------------------------------------------------------------------- grokking
+
+GROK_CPU = {"p": 67, "d_emb": 128, "width": 48, "learning_rate": 3e-3, "weight_decay": 1.0,
+            "train_fraction": 0.6, "max_epochs": 6000, "eval_every": 10}
+
+
+@pytest.mark.slow
+def test_grokking_ticket_generalises_sooner_than_dense_and_than_controls():
+    """Grokking Tickets: the magnitude ticket of the generalised net (keep 0.6, rewound,
+    same AdamW and weight decay 1) reaches 95% validation accuracy in fewer epochs than
+    the dense net, and sooner than the memorisation-point ticket and random pruning at
+    init.  CPU configuration (ours, see docs/pruning.md); seed-0 measurement: dense 740,
+    ticket 240, memorisation ticket 1920, random at init 1280 epochs."""
+    ticket = papergym.run("GrokkingTicket-v0", "grokking-ticket", seeds=SEEDS, **GROK_CPU)
+    mem = papergym.run("GrokkingTicket-v0", "memorisation-ticket", seeds=SEEDS, **GROK_CPU)
+    for r in ticket:
+        assert r.metrics["epochs_to_generalise"] < r.metrics["dense_epochs_to_generalise"]
+    t = np.mean([r.metrics["epochs_to_generalise"] for r in ticket])
+    assert t < np.mean([r.metrics["epochs_to_generalise"] for r in mem])

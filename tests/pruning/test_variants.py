@@ -128,3 +128,23 @@ def test_grokking_masks_are_respected_and_density_exact():
 def test_grokking_rejects_non_prime_modulus():
     with pytest.raises(ValueError, match="p must be a prime"):
         GrokkingTicketEnv(p=9)
+
+
+def test_plot_script_draws_a_png_from_the_measurements(tmp_path):
+    import runpy
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = runpy.run_path(str(repo / "scripts" / "pruning" / "plot_claims.py"))
+    out = script["main"](["--from-json", str(repo / "docs" / "pruning" / "measured.json"),
+                          "--out", str(tmp_path / "plot.png")])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_benchmark_runs_on_a_few_steps():
+    import runpy
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = runpy.run_path(str(repo / "benchmarks" / "pruning.py"))
+    script["main"](["--steps", "5", "--repeats", "1", "--no-write"])
