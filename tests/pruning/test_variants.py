@@ -148,3 +148,31 @@ def test_benchmark_runs_on_a_few_steps():
     repo = Path(__file__).resolve().parents[2]
     script = runpy.run_path(str(repo / "benchmarks" / "pruning.py"))
     script["main"](["--steps", "5", "--repeats", "1", "--no-write"])
+
+
+def test_keep_fraction_wrapper_prunes_by_magnitude_and_stops_at_the_target():
+    from papergym.envs.pruning.wrappers import KeepFractionActions
+
+    env = KeepFractionActions(LotteryTicketEnvQuick())
+    obs, info = env.reset(seed=0)
+    assert env.action_space.shape == (2,)
+    obs, _, terminated, _, info = env.step(np.array([0.9, 0.9], dtype=np.float32))
+    assert not terminated and info["density"] < 1.0
+    obs, _, terminated, _, info = env.step(np.array([0.3, 0.3], dtype=np.float32))
+    assert terminated and info["metrics"]["reached_target"] == 1.0
+
+
+def LotteryTicketEnvQuick():  # noqa: N802  (a factory named after the class it builds)
+    from papergym.envs.pruning.lottery import LotteryTicketEnv
+
+    return LotteryTicketEnv(**LotteryTicketEnv.quick_kwargs)
+
+
+def test_ppo_baseline_script_trains_and_evaluates():
+    import runpy
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = runpy.run_path(str(repo / "scripts" / "pruning" / "train_ppo.py"))
+    out = script["main"](["--timesteps", "16", "--n-steps", "8", "--seeds", "1"])
+    assert 0.0 <= out["ppo_ticket_accuracy"] <= 1.0
