@@ -5,7 +5,7 @@ Usage::
 
     python scripts/pruning/train_ppo.py [--timesteps 2000] [--seeds 3] [--save PATH]
 
-The default settings are the env's quick ones (a 64-24-10 net, 20 steps per round), so a
+The default settings are the env's quick ones (a 64-16-10 net, 10 steps per round), so a
 run takes about a minute on one core.
 """
 

@@ -11,7 +11,7 @@ import torch
 from papergym.agents.base import Agent, make_agent
 
 QUICK = {"hidden": (24,), "train_steps_per_round": 20, "max_rounds": 4, "target_density": 0.5,
-         "synflow_iterations": 5}
+         "synflow_iterations": 5}  # a little larger than the env's quick_kwargs: 4 rounds
 
 
 def play(env_id: str, agent: str | Agent, *, seed: int = 0,

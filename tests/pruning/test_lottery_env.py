@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.agents.base import agents_for
@@ -149,3 +150,26 @@ def test_train_flops_count_alive_weights():
     env.step(_act(env, keep=np.array([0.5, 0.5], dtype=np.float32)))
     alive = sum(int(m.sum()) for m in env._masks)
     assert env._flops == 6.0 * env.batch_size * alive * env.train_steps_per_round
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None)
+@given(keep=st.lists(st.floats(0.01, 1.0), min_size=2, max_size=2),
+       rule=st.integers(0, 5), scope=st.integers(0, 1), weights=st.integers(0, 2))
+def test_any_legal_round_keeps_masks_exact_and_counts_per_layer(keep, rule, scope, weights):
+    """Whatever legal round is played, pruned weights are zero, masks only shrink, and a
+    per-layer magnitude/random/SNIP/GraSP round keeps exactly max(1, round(k * alive))."""
+    env = LotteryTicketEnv(hidden=(8,), train_steps_per_round=2, max_rounds=3)
+    env.reset(seed=0)
+    before = [m.clone() for m in env._masks]
+    _, _, _, _, info = env.step({"keep": np.array(keep, dtype=np.float32), "rule": rule,
+                                 "scope": scope, "weights": weights})
+    assert_masks_respected(env, info)
+    for old, new in zip(before, env._masks):
+        assert torch.all(new <= old)
+    if scope == 0 and rule != 5:
+        for k, old, new in zip(keep, before, env._masks):
+            assert int(new.sum()) == max(1, int(round(k * int(old.sum()))))

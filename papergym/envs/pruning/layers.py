@@ -133,7 +133,7 @@ class LayerPruningEnv(PaperEnv):
     primary_metric = "test_accuracy"
     higher_is_better = True
     leaderboard_configs = ({},)
-    quick_kwargs = {"n_blocks": 8, "keep_blocks": 4, "width": 16, "train_steps": 20}
+    quick_kwargs = {"n_blocks": 8, "keep_blocks": 4, "width": 16, "train_steps": 10}
     bad_inputs = {"n_blocks": (1, 65, 2.0), "keep_blocks": (0, 10**6), "width": (0,),
                   "train_steps": (0,), "render_mode": ("human",)}
 

@@ -189,7 +189,7 @@ class LotteryTicketEnv(PaperEnv):
     primary_metric = "ticket_accuracy"
     higher_is_better = True
     leaderboard_configs = ({},)
-    quick_kwargs = {"hidden": (24,), "train_steps_per_round": 20, "max_rounds": 4,
+    quick_kwargs = {"hidden": (16,), "train_steps_per_round": 10, "max_rounds": 3,
                     "target_density": 0.5, "synflow_iterations": 5}
     bad_inputs = {
         "hidden": ((), (0, 10), "300", (3.5,)),
