@@ -6,10 +6,8 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import torch
 
-from papergym.envs.pruning.lottery import ACTION_RULES, WEIGHT_RESETS
-from papergym.envs.pruning.nets import MLP
+from papergym.envs.pruning.constants import ACTION_RULES, WEIGHT_RESETS
 
 __all__ = ["ONLY_LOTTERY", "only", "alive_counts", "keep_action", "layer_shapes", "mask_action",
            "net_from_state", "target_count", "uniform_keep_to"]
@@ -71,7 +69,11 @@ def target_count(target_density: float, total: float) -> int:
     return max(1, int(np.floor(target_density * total + 1e-9)))
 
 
-def net_from_state(weights: Any, biases: Any) -> MLP:
-    """Writable torch copies of the env's read-only numpy weights."""
+def net_from_state(weights: Any, biases: Any) -> Any:
+    """Writable torch copies of the env's read-only numpy weights (an ``MLP``)."""
+    import torch
+
+    from papergym.envs.pruning.nets import MLP
+
     return MLP([torch.from_numpy(np.array(w, dtype=np.float32)) for w in weights],
                [torch.from_numpy(np.array(b, dtype=np.float32)) for b in biases])

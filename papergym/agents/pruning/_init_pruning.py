@@ -4,7 +4,6 @@ the target density, train once from ``theta_0``."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from papergym.agents.base import Agent
 from papergym.agents.pruning._common import mask_action, net_from_state, target_count
@@ -22,10 +21,12 @@ class PruneAtInitAgent(Agent):
         super().reset(observation, info, env_model=env_model, seed=seed)
         self._state = env_model
 
-    def masks(self, state, n_keep: int) -> list[torch.Tensor]:
+    def masks(self, state, n_keep: int) -> list:
         raise NotImplementedError
 
     def act(self, observation, info):
+        import torch
+
         torch.set_num_threads(1)
         state = self._state
         total = sum(m.size for m in state.masks)
@@ -35,11 +36,15 @@ class PruneAtInitAgent(Agent):
 
     @staticmethod
     def net_and_masks(state):
+        import torch
+
         net = net_from_state(state.weights, state.biases)
         masks = [torch.from_numpy(np.array(m, dtype=np.float32)) for m in state.masks]
         return net, masks
 
     @staticmethod
     def batch(state):
+        import torch
+
         return (torch.from_numpy(np.array(state.x_score)),
                 torch.from_numpy(np.array(state.y_score)))

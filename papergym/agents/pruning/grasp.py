@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from papergym.agents.pruning._init_pruning import PruneAtInitAgent
-from papergym.envs.pruning import scores as S
 
 __all__ = ["GraSPAgent"]
 
@@ -17,6 +16,8 @@ class GraSPAgent(PruneAtInitAgent):
     paper = "Wang, Zhang & Grosse, GraSP, ICLR 2020 (arXiv 2002.07376)"
 
     def masks(self, state, n_keep):
+        from papergym.envs.pruning import scores as S
+
         net, masks = self.net_and_masks(state)
         x, y = self.batch(state)
         return S.keep_top_global(S.grasp_scores(net, masks, x, y), masks, n_keep)

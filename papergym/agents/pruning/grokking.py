@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from papergym.agents.base import Agent
-from papergym.envs.pruning.grokking import GROK_RULES, MASK_SOURCES
+from papergym.envs.pruning.constants import GROK_RULES, MASK_SOURCES
 from papergym.utils.checks import check_choice, check_real
 
 __all__ = ["GrokkingTicketAgent"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from papergym.agents.pruning._init_pruning import PruneAtInitAgent
-from papergym.envs.pruning import scores as S
 
 __all__ = ["MagnitudeAtInitAgent"]
 
@@ -15,5 +14,7 @@ class MagnitudeAtInitAgent(PruneAtInitAgent):
     paper = None
 
     def masks(self, state, n_keep):
+        from papergym.envs.pruning import scores as S
+
         net, masks = self.net_and_masks(state)
         return S.keep_top_global(S.magnitude_scores(net, masks), masks, n_keep)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from papergym.agents.base import Agent
-from papergym.envs.pruning.sharing import SCHEMES
+from papergym.envs.pruning.constants import SCHEMES
 from papergym.utils.checks import check_choice
 
 __all__ = ["MemorySchemeAgent"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from papergym.agents.pruning._init_pruning import PruneAtInitAgent
-from papergym.envs.pruning import scores as S
 
 __all__ = ["SynFlowAgent"]
 
@@ -22,5 +21,7 @@ class SynFlowAgent(PruneAtInitAgent):
         self.iterations = check_int("iterations", iterations, low=1)
 
     def masks(self, state, n_keep):
+        from papergym.envs.pruning import scores as S
+
         net, masks = self.net_and_masks(state)
         return S.synflow_masks(net, masks, n_keep, self.iterations)

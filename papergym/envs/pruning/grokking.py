@@ -10,16 +10,13 @@ from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
+from papergym.envs.pruning.constants import GROK_RULES, MASK_SOURCES
 from papergym.envs.pruning.nets import single_thread
 from papergym.envs.pruning.scores import keep_top_global
 from papergym.utils.checks import check_int, check_real, check_render_mode, is_int
 
 __all__ = ["GROK_RULES", "GrokkingTicketEnv", "GrokRun", "MASK_SOURCES", "grok_forward", "train_grokking"]
 
-#: the ``source`` index of an action: which weights the mask is computed from
-MASK_SOURCES = ("init", "memorisation", "generalisation")
-#: the ``rule`` index: how the kept weights are chosen
-GROK_RULES = ("magnitude", "random")
 
 
 def grok_forward(params: list[torch.Tensor], a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
 from papergym.envs.pruning import scores as S
+from papergym.envs.pruning.constants import ACTION_RULES, WEIGHT_RESETS
 from papergym.envs.pruning.nets import (
     MLP,
     Dataset,
@@ -26,10 +27,6 @@ from papergym.utils.checks import check_int, check_real, check_render_mode, is_i
 
 __all__ = ["ACTION_RULES", "WEIGHT_RESETS", "LotteryTicketEnv", "PruningState"]
 
-#: the ``rule`` index of an action: the scoring rules, then an explicit mask
-ACTION_RULES = (*S.RULES, "mask")
-#: the ``weights`` index of an action: what the surviving weights are set to after pruning
-WEIGHT_RESETS = ("rewind", "continue", "reinit")
 _N_STATS = 3
 _N_GLOBAL = 4
 

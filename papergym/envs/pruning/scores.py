@@ -22,14 +22,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from papergym.envs.pruning.constants import RULES
 from papergym.envs.pruning.nets import MLP, forward, single_thread
 
 __all__ = ["RULES", "grasp_scores", "keep_top_global", "keep_top_per_layer",
            "magnitude_scores", "neuron_masks", "random_scores", "score", "snip_scores", "synflow_masks",
            "synflow_scores"]
 
-#: the scoring rules an env action names, in the order of its ``rule`` index
-RULES = ("magnitude", "random", "snip", "grasp", "synflow", "neuron")
 
 
 def magnitude_scores(net: MLP, masks: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -13,6 +13,7 @@ from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
 from papergym.envs.pruning import scores as S
+from papergym.envs.pruning.constants import SCHEMES
 from papergym.envs.pruning.nets import (
     MLP,
     Dataset,
@@ -28,8 +29,6 @@ from papergym.utils.checks import check_int, check_real, check_render_mode, is_i
 
 __all__ = ["SCHEMES", "ParameterSharingEnv", "rps_mapping", "small_dense_widths"]
 
-#: the action's index: how the memory budget is spent
-SCHEMES = ("magnitude", "random", "roast", "stable-rps", "small-dense")
 
 
 def rps_mapping(shapes: list[tuple[int, int]], memory: int, rng: np.random.Generator, *,
