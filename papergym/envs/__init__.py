@@ -27,6 +27,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "cascading",
     "submodular",
     "causal",
+    "pruning",
 )
 
 _REGISTERED = False
