@@ -21,6 +21,7 @@ __all__ = ["FAMILIES", "FAMILY_PACKAGES", "family_env_ids", "papergym_env_ids",
 FAMILY_PACKAGES: tuple[str, ...] = (
     "paging",
     "coding",
+    "routing",
 )
 
 _REGISTERED = False
