@@ -116,13 +116,16 @@ class Agent:
 
 class RandomAgent(Agent):
     """Uniformly random legal action: samples the action space, honouring
-    ``info["action_mask"]`` where the env gives one. The floor of every leaderboard."""
+    ``info["action_mask"]`` (or, PettingZoo's way, ``observation["action_mask"]``) where the
+    env gives one. The floor of every leaderboard."""
 
     name = "random"
     paper = None
 
     def act(self, observation, info):
         mask = info.get("action_mask") if isinstance(info, Mapping) else None
+        if mask is None and isinstance(observation, Mapping):
+            mask = observation.get("action_mask")   # PettingZoo puts it in the observation
         space = self.action_space
         if mask is not None and isinstance(space, gym.spaces.Discrete):
             legal = np.flatnonzero(np.asarray(mask))
