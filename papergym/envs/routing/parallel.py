@@ -58,14 +58,14 @@ class PVRPParallelEnv(ParallelEnv, EzPickle):
         self._state: PVRPState | None = None
         self._rng = np.random.default_rng()
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019  (one space object per agent, as PettingZoo asks)
+    @functools.cache  # noqa: B019  (one space object per agent, as PettingZoo asks)
     def observation_space(self, agent):
         return gym.spaces.Dict({
             "nodes": gym.spaces.Box(0.0, 1.0, (self.n + 1, 5), np.float32),
             "vehicle": gym.spaces.Box(0.0, np.inf, (4,), np.float32),
             "action_mask": gym.spaces.MultiBinary(self.n + 1)})
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
+    @functools.cache  # noqa: B019
     def action_space(self, agent):
         return gym.spaces.Discrete(self.n + 1)
 
