@@ -84,7 +84,8 @@ class PreferenceGreedyAgent(GreedyAgent):
 class SweepAgent(Agent):
     """The sweep heuristic (Gillett and Miller, 1974): clients sorted by polar angle
     around the depot, cut into ``m`` consecutive sectors of about equal demand; each vehicle
-    serves its sector in angle order, going back to the depot when the next client does
+    serves its sector in angle order (angles from 0, so with ``pi`` profiles sector k is
+    vehicle k's own), going back to the depot when the next client does
     not fit. Clients a vehicle may not serve (zones) are left to the greedy rule at the end.
     Needs the instance (``requires_model``) to plan the sectors once."""
 
@@ -96,7 +97,7 @@ class SweepAgent(Agent):
         super().reset(observation, info, env_model=env_model, seed=seed)
         inst = env_model
         rel = inst.locs[1:] - inst.locs[0]
-        order = np.argsort(np.arctan2(rel[:, 1], rel[:, 0])) + 1
+        order = np.argsort(np.arctan2(rel[:, 1], rel[:, 0]) % (2 * np.pi)) + 1
         share = np.cumsum(inst.demand[order]) / inst.demand[1:].sum()
         sector = np.minimum((share * inst.m - 1e-9).astype(int), inst.m - 1)
         self.plans = [[int(c) for c in order[sector == k] if inst.allowed[k, c - 1]]

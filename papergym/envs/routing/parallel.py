@@ -26,7 +26,8 @@ class PVRPParallelEnv(ParallelEnv, EzPickle):
       capacity fraction, time so far) and ``action_mask`` ``(n + 1,)`` int8.
     - Action: ``Discrete(n + 1)``, the next node (0 = its depot: return, or wait there).
       A client is legal as in ``PVRP-v0``; the depot is masked only while every vehicle is
-      at a depot and clients remain (so someone always moves). A masked action raises
+      at a depot and clients remain, and then only for a vehicle that has a legal client
+      (someone always moves; every agent always has a legal action). A masked action raises
       ``InvalidAction``.
     - Conflicts (two vehicles choosing one client at the same step): agents are served in
       agent order, so the lower-numbered vehicle wins and the other stays where it is.
@@ -80,7 +81,10 @@ class PVRPParallelEnv(ParallelEnv, EzPickle):
         masks = []
         for k in range(self.m):
             mask = state.client_mask(k)
-            mask[0] = not (all_home and not state.done)
+            # the depot (wait / return) is masked only for a vehicle that could serve a
+            # client while every vehicle is at a depot: someone always moves, and a vehicle
+            # with nothing it may serve always has the depot
+            mask[0] = not (all_home and not state.done and mask[1:].any())
             masks.append(mask.astype(np.int8))
         return masks
 

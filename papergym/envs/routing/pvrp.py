@@ -75,12 +75,12 @@ def _instance_option(options: dict | None, n: int, m: int, *, strict: bool = Tru
 def render_routes(state: PVRPState, title: str = "") -> np.ndarray:
     """An RGB image of the instance and every vehicle's route (one colour per vehicle)."""
     import matplotlib
-
-    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     inst = state.inst
     fig = Figure(figsize=(4, 4), dpi=100)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.scatter(*inst.locs[1:].T, s=8 + 3 * inst.demand[1:], c="lightgrey", edgecolors="grey")
     ax.scatter(*inst.locs[0], marker="s", s=60, c="k")
@@ -91,8 +91,8 @@ def render_routes(state: PVRPState, title: str = "") -> np.ndarray:
     ax.set(xlim=(0, 1), ylim=(0, 1), xticks=[], yticks=[], title=title)
     ax.legend(loc="upper right", fontsize=6)
     fig.tight_layout()
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
 class PVRPEnv(PaperEnv):
