@@ -10,10 +10,27 @@ from papergym.envs.routing.generators import PVRPInstance, route_cost
 from papergym.envs.routing.parallel import PVRPParallelEnv
 from papergym.envs.routing.pvrp import PVRPEnv
 
-AGENTS = ("greedy", "greedy-preference", "sweep", "pyvrp", "random")
+AGENTS = ("greedy", "greedy-preference", "sweep", "pyvrp", "random", "camp")
+_UNTRAINED = {}
+
+
+def untrained_camp():
+    """An untrained small CAMP network (feasibility does not depend on training)."""
+    if "policy" not in _UNTRAINED:
+        import torch
+
+        from papergym.agents.routing.camp import CAMPPolicy
+
+        torch.manual_seed(0)
+        _UNTRAINED["policy"] = CAMPPolicy().eval()
+    return _UNTRAINED["policy"]
 
 
 def _agent(name: str):
+    if name == "camp":
+        from papergym.agents.routing.camp import CAMPAgent
+
+        return CAMPAgent(policy=untrained_camp())
     if name == "pyvrp":
         from papergym.agents.routing import PyVRPAgent
 

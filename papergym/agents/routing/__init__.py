@@ -9,7 +9,7 @@ from papergym.agents.routing.heuristics import (
 )
 from papergym.envs import family_env_ids
 
-__all__ = ["GreedyAgent", "PreferenceGreedyAgent", "PyVRPAgent", "SweepAgent"]
+__all__ = ["CAMPAgent", "GreedyAgent", "PreferenceGreedyAgent", "PyVRPAgent", "SweepAgent"]
 
 IDS = family_env_ids("routing")
 
@@ -17,3 +17,34 @@ register_agent("greedy", GreedyAgent, IDS, reference=True)
 register_agent("greedy-preference", PreferenceGreedyAgent, IDS, reference=True)
 register_agent("sweep", SweepAgent, IDS, reference=True)
 register_agent("pyvrp", PyVRPAgent, IDS, reference=True)
+
+
+def _camp(**kwargs):
+    from papergym.agents.routing.camp import CAMPAgent
+
+    return CAMPAgent(**kwargs)
+
+
+_camp.paper = ("Hua, Berto, Son, Kang, Kwon, Park, CAMP: Collaborative Attention Model with "
+               "Profiles for Vehicle Routing Problems, AAMAS 2025 (arXiv 2501.02977)")
+_camp.requires_model = True
+
+
+def _camp_applies(env_id, kwargs):
+    from pathlib import Path
+
+    if not (Path(__file__).with_name("camp_small.pt")).exists():
+        return ("no CAMP checkpoint shipped: train one with "
+                "`python scripts/routing/train_camp.py` and pass checkpoint=<path>")
+    return None
+
+
+register_agent("camp", _camp, IDS, applies_to=_camp_applies, reference=False)
+
+
+def __getattr__(name):
+    if name == "CAMPAgent":      # torch is imported only when CAMP is asked for
+        from papergym.agents.routing.camp import CAMPAgent
+
+        return CAMPAgent
+    raise AttributeError(name)

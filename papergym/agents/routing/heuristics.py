@@ -208,17 +208,25 @@ class PyVRPAgent(Agent):
         self.fallback.reset(observation, info, seed=seed)
 
     def act(self, observation, info):
-        if _parallel(observation):
-            plan = self.routes[self.vehicle]
-            mask = observation["action_mask"].astype(bool)
-            if plan and mask[plan[0]]:
-                return plan.pop(0)
-            return self.fallback.act(observation, info)
-        mask = np.asarray(info["action_mask"]).astype(bool)
-        n1 = len(observation["nodes"])
-        for k, plan in enumerate(self.routes):
-            while plan and plan[0] == 0 and not mask[k * n1]:
-                plan.pop(0)          # a reload where the vehicle already is
-            if plan and mask[k * n1 + plan[0]]:
-                return k * n1 + plan.pop(0)
-        return self.fallback.act(observation, info)
+        return play_routes(self, observation, info)
+
+
+def play_routes(agent, observation, info) -> int:
+    """Replay planned routes (``agent.routes``, one node list per vehicle, 0 = a reload):
+    in the single-agent form the first vehicle with a legal next node moves; in the
+    parallel form ``agent.vehicle`` moves along its own route. A node that is no longer
+    legal hands the step to ``agent.fallback`` (greedy)."""
+    if _parallel(observation):
+        plan = agent.routes[agent.vehicle]
+        mask = observation["action_mask"].astype(bool)
+        if plan and mask[plan[0]]:
+            return plan.pop(0)
+        return agent.fallback.act(observation, info)
+    mask = np.asarray(info["action_mask"]).astype(bool)
+    n1 = len(observation["nodes"])
+    for k, plan in enumerate(agent.routes):
+        while plan and plan[0] == 0 and not mask[k * n1]:
+            plan.pop(0)          # a reload where the vehicle already is
+        if plan and mask[k * n1 + plan[0]]:
+            return k * n1 + plan.pop(0)
+    return agent.fallback.act(observation, info)
