@@ -93,3 +93,19 @@ def test_camp_agent_plays_a_shipped_or_given_policy():
     agent = CAMPAgent(policy=CAMPPolicy().eval())
     routes = agent.solve(generate(np.random.default_rng(3), 12, 3))
     assert sorted(c for r in routes for c in r if c) == list(range(1, 13))
+
+
+def test_independent_ppo_smoke():
+    """Parameter-shared MaskablePPO trains on the parallel env and plays legal, feasible
+    episodes (a smoke test: no learning claim)."""
+    from papergym.agents.routing.ppo import train_shared_ppo
+
+    model, env = train_shared_ppo(total_timesteps=256, n=6, m=2)
+    obs, info = env.reset(seed=1)
+    done = False
+    while not done:
+        action, _ = model.predict(obs, action_masks=env.action_masks(), deterministic=True)
+        obs, _, done, truncated, info = env.step(int(action))
+        assert not truncated
+    assert info["metrics"]["feasible"] == 1.0
+    assert_routes_feasible(env.parallel.model(), info["routes"])
