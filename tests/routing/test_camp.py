@@ -89,6 +89,18 @@ def test_cpu_trained_small_camp_beats_random_and_approaches_greedy():
     assert (greedy - camp) < 0.5 * (greedy - rand)     # closes most of the gap to greedy
 
 
+def test_shipped_checkpoint_loads_is_small_and_beats_random():
+    """The shipped checkpoint (scripts/routing/train_camp.py, 7 CPU minutes at n=20, m=3)
+    is under 5 MB and, greedy-decoded, beats uniform random legal moves."""
+    from papergym.agents.routing.camp import CHECKPOINT, load_policy
+    from scripts.routing.train_camp import baseline_objectives
+
+    assert CHECKPOINT.stat().st_size < 5e6
+    val = [generate(np.random.default_rng([9, i]), 20, 3) for i in range(16)]
+    camp = evaluate(load_policy(), val).mean()
+    assert camp > baseline_objectives(val, random_policy=True) + 1.0
+
+
 def test_camp_agent_plays_a_shipped_or_given_policy():
     agent = CAMPAgent(policy=CAMPPolicy().eval())
     routes = agent.solve(generate(np.random.default_rng(3), 12, 3))

@@ -39,7 +39,7 @@ def _camp_applies(env_id, kwargs):
     return None
 
 
-register_agent("camp", _camp, IDS, applies_to=_camp_applies, reference=False)
+register_agent("camp", _camp, IDS, applies_to=_camp_applies, reference=True)
 
 
 def __getattr__(name):
