@@ -38,15 +38,20 @@ def baseline_objectives(instances, *, random_policy: bool, seed: int = 0) -> flo
     return float(env.objective().mean())
 
 
-def train(minutes: float = 4.0, n: int = 20, m: int = 3, batch: int = 16, samples: int = 8,
+def train(minutes: float = 4.0, n=20, m=3, batch: int = 16, samples: int = 8,
           lr: float = 1e-3, seed: int = 0, out: str | None = None, log=print,
-          max_steps: int | None = None) -> CAMPPolicy:
-    """Train for ``minutes`` (or exactly ``max_steps`` updates); returns the policy."""
+          max_steps: int | None = None, device: str = "cpu") -> CAMPPolicy:
+    """Train for ``minutes`` (or exactly ``max_steps`` updates); returns the policy.
+    ``n`` and ``m`` may be lists: each update draws its size from them (the paper's
+    training mixes n 40-100 and m 3-7); validation uses the first of each."""
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    sizes_n = [int(x) for x in np.atleast_1d(n)]
+    sizes_m = [int(x) for x in np.atleast_1d(m)]
+    n, m = sizes_n[0], sizes_m[0]
     val = [generate(np.random.default_rng([7, i]), n, m) for i in range(64)]
-    policy = CAMPPolicy()
+    policy = CAMPPolicy().to(device)
     opt = torch.optim.Adam(policy.parameters(), lr=lr)
     if max_steps is not None:
         val = val[:4]
@@ -54,14 +59,17 @@ def train(minutes: float = 4.0, n: int = 20, m: int = 3, batch: int = 16, sample
         f"random {baseline_objectives(val, random_policy=True):.3f}, "
         f"CAMP untrained {evaluate(policy, val).mean():.3f}")
     start, step = time.perf_counter(), 0
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=device).manual_seed(seed)
     while (step < max_steps if max_steps is not None
            else time.perf_counter() - start < 60 * minutes):
-        insts = [generate(rng, n, m) for _ in range(batch)]
-        env = BatchedPVRP.from_instances([inst for inst in insts for _ in range(samples)])
+        size_n, size_m = int(rng.choice(sizes_n)), int(rng.choice(sizes_m))
+        insts = [generate(rng, size_n, size_m) for _ in range(batch)]
+        env = BatchedPVRP.from_instances([inst for inst in insts for _ in range(samples)],
+                                         device=device)
         locs = torch.cat([augment(env.locs[i::samples], i % 8) for i in range(samples)])
-        order = torch.arange(batch * samples).reshape(samples, batch).T.reshape(-1)
-        locs = locs[torch.argsort(order)]     # row b * samples + s gets transform s
+        order = torch.arange(batch * samples, device=device).reshape(samples, batch).T.reshape(-1)
+        locs = locs[order]                    # row b * samples + s gets transform s
+        assert torch.allclose(torch.cdist(locs, locs), env.dist, atol=1e-5)
         policy.train()
         logp = rollout(policy, env, sample=True, locs=locs, generator=gen)
         reward = env.objective().reshape(batch, samples)
@@ -87,8 +95,9 @@ def train(minutes: float = 4.0, n: int = 20, m: int = 3, batch: int = 16, sample
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=4.0)
-    parser.add_argument("--n", type=int, default=20)
-    parser.add_argument("--m", type=int, default=3)
+    parser.add_argument("--n", type=int, nargs="+", default=[20])
+    parser.add_argument("--m", type=int, nargs="+", default=[3])
+    parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -96,7 +105,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=None, help="checkpoint path (e.g. "
                         "papergym/agents/routing/camp_small.pt)")
     args = parser.parse_args(argv)
-    train(args.minutes, args.n, args.m, args.batch, args.samples, args.lr, args.seed, args.out)
+    train(args.minutes, args.n, args.m, args.batch, args.samples, args.lr, args.seed, args.out,
+          device=args.device)
     return 0
 
 

@@ -129,10 +129,11 @@ class _EncoderLayer(nn.Module):
         return torch.cat([vehicles, clients], dim=1), rows
 
 
-def _sinusoid(m: int, dim: int) -> torch.Tensor:
-    pos = torch.arange(m, dtype=torch.float32)[:, None]
-    freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(1e4) / dim))
-    out = torch.zeros(m, dim)
+def _sinusoid(m: int, dim: int, device=None) -> torch.Tensor:
+    pos = torch.arange(m, dtype=torch.float32, device=device)[:, None]
+    freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32, device=device)
+                     * (-math.log(1e4) / dim))
+    out = torch.zeros(m, dim, device=device)
     out[:, 0::2], out[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
     return out
 
@@ -169,7 +170,7 @@ class CAMPPolicy(nn.Module):
         B, m, n = env.B, env.m, env.n1 - 1
         depot_xy = locs[:, :1].expand(B, m, 2)
         depots = self.depot(depot_xy)
-        depots = depots + self.alpha * self.pos_proj(_sinusoid(m, self.dim))[None]
+        depots = depots + self.alpha * self.pos_proj(_sinusoid(m, self.dim, env.device))[None]
         vehicles = self.vehicle(torch.cat([depot_xy, env.capacity[..., None] / 40.0,
                                            env.speed[..., None]], -1))
         vehicles = self.depot_vehicle(torch.cat([depots, vehicles], -1))
@@ -187,7 +188,8 @@ class CAMPPolicy(nn.Module):
             nodes, rows = layer(nodes, rows)
         rows = self.final_norm(rows)
         # the candidates of vehicle k: its own depot (node k), then the clients
-        own = rows[:, torch.arange(m), torch.arange(m)][:, :, None]       # (B, m, 1, d)
+        idx = torch.arange(m, device=env.device)
+        own = rows[:, idx, idx][:, :, None]       # (B, m, 1, d)
         cand = torch.cat([own, rows[:, :, m:]], dim=2)                    # (B, m, n + 1, d)
         gk, gv, lk = self.kvl(cand).chunk(3, dim=-1)
         return {"rows": rows, "cand": cand, "gk": gk, "gv": gv, "lk": lk, "locs": locs}
@@ -235,7 +237,7 @@ def rollout(policy: CAMPPolicy, env: BatchedPVRP, *, sample: bool, locs=None,
     """Decode every instance of ``env`` to the end; returns the (B,) summed log-probability
     of the effective choices (a conflict's losers and forced moves contribute nothing)."""
     cache = policy.encode(env, locs)
-    logp_total = torch.zeros(env.B)
+    logp_total = torch.zeros(env.B, device=env.device)
     limit = 4 * (env.n1 + env.m) + 10
     while not bool(env.done.all()):
         mask = env.mask()
@@ -270,7 +272,8 @@ def load_policy(path: str | os.PathLike | None = None) -> CAMPPolicy:
 
 
 def save_policy(policy: CAMPPolicy, path: str | os.PathLike) -> None:
-    torch.save({"config": policy.config, "weights": policy.state_dict()}, path)
+    torch.save({"config": policy.config,
+                "weights": {k: v.detach().cpu() for k, v in policy.state_dict().items()}}, path)
 
 
 class CAMPAgent(Agent):
@@ -334,7 +337,8 @@ def camp_applies(env_id, kwargs) -> str | None:
 def evaluate(policy: CAMPPolicy, instances, weights=(0.8, 0.2)) -> np.ndarray:
     """Greedy-decoded objectives of ``instances`` (batched)."""
     torch.set_num_threads(1)
-    env = BatchedPVRP.from_instances(instances, weights)
+    device = next(policy.parameters()).device
+    env = BatchedPVRP.from_instances(instances, weights, device)
     with torch.no_grad():
         rollout(policy, env, sample=False)
-    return env.objective().numpy()
+    return env.objective().cpu().numpy()

@@ -31,34 +31,36 @@ class BatchedPVRP:
     """
 
     def __init__(self, locs, demand, capacity, speed, profile, allowed,
-                 weights: tuple[float, float] = (0.8, 0.2)):
-        self.locs = torch.as_tensor(locs, dtype=torch.float32)
-        self.demand = torch.as_tensor(demand, dtype=torch.float32)
-        self.capacity = torch.as_tensor(capacity, dtype=torch.float32)
-        self.speed = torch.as_tensor(speed, dtype=torch.float32)
-        self.profile = torch.as_tensor(profile, dtype=torch.float32)
-        self.allowed = torch.as_tensor(allowed, dtype=torch.bool)
+                 weights: tuple[float, float] = (0.8, 0.2), device=None):
+        self.device = dev = torch.device(device or "cpu")
+        self.locs = torch.as_tensor(locs, dtype=torch.float32, device=dev)
+        self.demand = torch.as_tensor(demand, dtype=torch.float32, device=dev)
+        self.capacity = torch.as_tensor(capacity, dtype=torch.float32, device=dev)
+        self.speed = torch.as_tensor(speed, dtype=torch.float32, device=dev)
+        self.profile = torch.as_tensor(profile, dtype=torch.float32, device=dev)
+        self.allowed = torch.as_tensor(allowed, dtype=torch.bool, device=dev)
         self.w_time, self.w_pref = weights
         self.B, self.n1 = self.demand.shape
         self.m = self.capacity.shape[1]
         self.dist = torch.cdist(self.locs.double(), self.locs.double()).float()
-        self.batch = torch.arange(self.B)
-        self.pos = torch.zeros(self.B, self.m, dtype=torch.long)
-        self.load = torch.zeros(self.B, self.m)
-        self.time = torch.zeros(self.B, self.m)
-        self.pref = torch.zeros(self.B, self.m)
-        self.served = torch.zeros(self.B, self.n1, dtype=torch.bool)
+        self.batch = torch.arange(self.B, device=dev)
+        self.pos = torch.zeros(self.B, self.m, dtype=torch.long, device=dev)
+        self.load = torch.zeros(self.B, self.m, device=dev)
+        self.time = torch.zeros(self.B, self.m, device=dev)
+        self.pref = torch.zeros(self.B, self.m, device=dev)
+        self.served = torch.zeros(self.B, self.n1, dtype=torch.bool, device=dev)
         self.served[:, 0] = True
         self.history: list[torch.Tensor] = []      # (B, m) per step: node moved to, -1 none
         self.steps = 0
 
     @classmethod
-    def from_instances(cls, instances: list[PVRPInstance], weights=(0.8, 0.2)) -> BatchedPVRP:
+    def from_instances(cls, instances: list[PVRPInstance], weights=(0.8, 0.2),
+                       device=None) -> BatchedPVRP:
         def stack(field):
             return np.stack([getattr(inst, field) for inst in instances])
 
         return cls(stack("locs"), stack("demand"), stack("capacity"), stack("speed"),
-                   stack("profile"), stack("allowed"), weights)
+                   stack("profile"), stack("allowed"), weights, device)
 
     @property
     def done(self) -> torch.Tensor:
@@ -78,11 +80,11 @@ class BatchedPVRP:
         the node each vehicle moved to, or -1 (lost a conflict, or waited at its depot)."""
         B, m = actions.shape
         if priority is None:
-            priority = -torch.arange(m, dtype=torch.float32).expand(B, m)
+            priority = -torch.arange(m, dtype=torch.float32, device=self.device).expand(B, m)
         order = torch.argsort(priority, dim=1, descending=True, stable=True)
         ranked = actions.gather(1, order)
         same = ranked[:, :, None] == ranked[:, None, :]
-        earlier = torch.ones(m, m, dtype=torch.bool).tril(-1)
+        earlier = torch.ones(m, m, dtype=torch.bool, device=self.device).tril(-1)
         beaten = (same & earlier).any(-1) & (ranked > 0)
         lost = torch.zeros_like(beaten).scatter(1, order, beaten)
         moving = ~lost & ~((actions == 0) & (self.pos == 0))
@@ -125,7 +127,7 @@ class BatchedPVRP:
         """Instance ``b``'s routes as the envs report them (one node list per vehicle)."""
         if not self.history:
             return [[] for _ in range(self.m)]
-        hist = torch.stack(self.history)[:, b].T.tolist()
+        hist = torch.stack(self.history)[:, b].T.cpu().tolist()
         return [[node for node in row if node >= 0] for row in hist]
 
 
