@@ -42,6 +42,23 @@ def _camp_applies(env_id, kwargs):
 register_agent("camp", _camp, IDS, applies_to=_camp_applies, reference=True)
 
 
+def _ortools(**kwargs):
+    from papergym.agents.routing.ortools_agent import ORToolsAgent
+
+    return ORToolsAgent(**kwargs)
+
+
+def _ortools_applies(env_id, kwargs):
+    from papergym.agents.routing.ortools_agent import ortools_missing
+
+    return ortools_missing()
+
+
+_ortools.paper = "Perron and Didier, OR-Tools routing (Google), v9.15"
+_ortools.requires_model = True
+register_agent("ortools", _ortools, IDS, applies_to=_ortools_applies, reference=False)
+
+
 def __getattr__(name):
     if name == "CAMPAgent":      # torch is imported only when CAMP is asked for
         from papergym.agents.routing.camp import CAMPAgent
