@@ -26,7 +26,8 @@ class GreedyAgent(Agent):
     preference`` (preference-aware greedy; the env's default weights)."""
 
     name = "greedy"
-    paper = None
+    paper = ("Rosenkrantz, Stearns, Lewis, An analysis of several heuristics for the "
+             "traveling salesman problem, SIAM J. Computing 1977 (nearest neighbour)")
 
     def __init__(self, time_weight: float = 1.0, pref_weight: float = 0.0):
         self.time_weight = time_weight
@@ -76,6 +77,7 @@ class PreferenceGreedyAgent(GreedyAgent):
     """Preference-aware greedy: ``0.8 * trip - 0.2 * preference`` (CAMP's weights)."""
 
     name = "greedy-preference"
+    paper = GreedyAgent.paper + "; scores weighted as CAMP's objective (AAMAS 2025)"
 
     def __init__(self, time_weight: float = 0.8, pref_weight: float = 0.2):
         super().__init__(time_weight, pref_weight)
@@ -90,7 +92,8 @@ class SweepAgent(Agent):
     Needs the instance (``requires_model``) to plan the sectors once."""
 
     name = "sweep"
-    paper = None
+    paper = ("Gillett and Miller, A heuristic algorithm for the vehicle-dispatch problem, "
+             "Operations Research 1974")
     requires_model = True
 
     def reset(self, observation, info, *, env_model=None, seed=None):
