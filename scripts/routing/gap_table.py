@@ -43,6 +43,10 @@ def play(agent, inst, render: bool = False):
 def agents(camp_path: str | None, iterations: int):
     out = {"pyvrp": lambda: PyVRPAgent(iterations=iterations), "greedy": GreedyAgent,
            "greedy-preference": PreferenceGreedyAgent, "sweep": SweepAgent}
+    from papergym.agents.routing.ortools_agent import ORToolsAgent, ortools_missing
+
+    if ortools_missing() is None:
+        out["ortools"] = ORToolsAgent
     if camp_path:
         from papergym.agents.routing.camp import CAMPAgent, load_policy
 
@@ -114,7 +118,8 @@ def plot(results, names, makers, out: Path):
     fig.tight_layout()
     fig.savefig(out / "gaps.png", dpi=150)
     inst = test_instances(40, 3, "cluster", count=1)[0]
-    shown = [name for name in ("pyvrp", "camp", "greedy-preference", "greedy") if name in makers]
+    shown = [name for name in ("pyvrp", "ortools", "camp", "greedy-preference", "greedy")
+             if name in makers]
     fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 4.3))
     for ax, name in zip(axes, shown):
         objective, frame = play(makers[name](), inst, render=True)

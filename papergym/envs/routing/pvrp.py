@@ -166,8 +166,9 @@ class PVRPEnv(PaperEnv):
     ## Reference Agents
 
     ``pyvrp`` (HGS on the folded costs, the classical reference), ``greedy-preference``
-    and ``greedy`` (nearest feasible client with and without preferences), ``sweep``;
-    also ``camp`` (the paper's model, needs a checkpoint) and ``random``.
+    and ``greedy`` (nearest feasible client with and without preferences), ``sweep``,
+    ``camp`` (the paper's model; a small CPU-trained checkpoint ships) and ``random``;
+    also ``ortools`` (a second classical reference, optional package ``ortools``).
 
     ## Registered Configurations
 
