@@ -24,7 +24,7 @@ test: install  ## the fast test suite (slow reproductions excluded), in parallel
 
 bench: install  ## slow reproductions of the papers' claims, then the speed benchmarks
 	$(PY) -m pytest -n auto -q -m slow
-	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	$(PY) benchmarks/run_all.py
 
 mutate: install  ## mutation testing of the spine and the paging family (slow; not in CI)
 	$(PY) -m pip install -q 'mutmut>=3,<4'

@@ -28,6 +28,7 @@ FAMILY_PACKAGES: tuple[str, ...] = (
     "submodular",
     "causal",
     "pruning",
+    "routing",
 )
 
 _REGISTERED = False
