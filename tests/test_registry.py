@@ -26,7 +26,7 @@ VECTOR_IDS = [env_id for env_id in ENV_IDS if gym.spec(env_id).vector_entry_poin
 def test_catalogue_is_registered():
     assert "Paging-v0" in ENV_IDS and "MarkovCodingGameParallel-v0" in PARALLEL_IDS
     for env_id in ENV_IDS + PARALLEL_IDS:
-        assert re.fullmatch(r"[A-Za-z0-9]+-v\d+", env_id), env_id
+        assert re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*-v\d+", env_id), env_id
         assert family_of(env_id) in FAMILIES
     for env_id in ENV_IDS:
         assert env_id in gym.registry

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
 from papergym.envs.pruning.constants import GROK_RULES, MASK_SOURCES
-from papergym.envs.pruning.nets import single_thread
-from papergym.envs.pruning.scores import keep_top_global
 from papergym.utils.checks import check_int, check_real, check_render_mode, is_int
+from papergym.utils.lazy import lazy_import
+
+# torch and the nets are imported on first use: `papergym list` reads this class without them
+torch = lazy_import("torch")
+_nets = lazy_import("papergym.envs.pruning.nets")
+S = lazy_import("papergym.envs.pruning.scores")
 
 __all__ = ["GROK_RULES", "GrokkingTicketEnv", "GrokRun", "MASK_SOURCES", "grok_forward", "train_grokking"]
 
@@ -51,7 +54,7 @@ def train_grokking(init: list[torch.Tensor], masks: list[torch.Tensor] | None, d
     are measured.  Records the first measured epoch with train accuracy 1 (memorisation)
     and with validation accuracy ``>= target`` (generalisation), and the weights there.
     ``masks`` (for ``E, W1, W2``) keep pruned weights at exactly zero."""
-    single_thread()
+    _nets.single_thread()
     params = [p.detach().clone() for p in init]
     prunable = range(len(params))
     if masks is not None:
@@ -290,7 +293,7 @@ class GrokkingTicketEnv(PaperEnv):
             raise InvalidAction("action['keep'] must be one number in (0, 1]") from None
         if not np.isfinite(keep) or not 0.0 < keep <= 1.0:
             raise InvalidAction(f"action['keep'] must be in (0, 1], got {keep}")
-        single_thread()
+        _nets.single_thread()
         dense = self.dense_run()
         prunable = range(len(self._init))
         total = sum(self._init[k].numel() for k in prunable)
@@ -307,7 +310,7 @@ class GrokkingTicketEnv(PaperEnv):
                 rng = np.random.default_rng(self._random_seed)
                 sc = [torch.from_numpy(rng.random(tuple(self._init[k].shape)).astype(np.float32))
                       for k in prunable]
-            masks = keep_top_global(sc, ones, n_keep)
+            masks = S.keep_top_global(sc, ones, n_keep)
         run = dense if masks is None else self._run(masks)
         never = self.max_epochs + self.eval_every
         epochs = run.generalisation_epoch or never

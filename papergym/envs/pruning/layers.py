@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
-from papergym.envs.pruning.nets import Dataset, digits_split, single_thread, train_params
 from papergym.utils.checks import check_int, check_render_mode, is_int
+from papergym.utils.lazy import lazy_import, torch_no_grad
+
+if TYPE_CHECKING:
+    from papergym.envs.pruning.nets import Dataset
+
+# torch and the nets are imported on first use: `papergym list` reads this class without them
+torch = lazy_import("torch")
+_nets = lazy_import("papergym.envs.pruning.nets")
+S = lazy_import("papergym.envs.pruning.scores")
 
 __all__ = ["LayerPruningEnv", "ResidualState", "block_cka", "linear_cka", "residual_forward"]
 
@@ -37,7 +44,7 @@ def linear_cka(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(num / den) if den > 0 else 1.0
 
 
-@torch.no_grad()
+@torch_no_grad
 def block_cka(params: list[torch.Tensor], n_blocks: int, x: torch.Tensor) -> np.ndarray:
     """Per block, the linear CKA between its input and its output on ``x`` in the dense
     network: 1 means the block barely changes the representation."""
@@ -164,8 +171,8 @@ class LayerPruningEnv(PaperEnv):
             rng = np.random.default_rng(int(inst))
         else:
             rng = np.random.default_rng(int(self.np_random.integers(2**63)))
-        single_thread()
-        self._data: Dataset = digits_split(rng)
+        _nets.single_thread()
+        self._data: Dataset = _nets.digits_split(rng)
         w = self.width
 
         def glorot(o: int, i: int, gain: float = 1.0) -> torch.Tensor:
@@ -191,7 +198,7 @@ class LayerPruningEnv(PaperEnv):
         self._model = ResidualState(tuple(ro), self.n_blocks, self.keep_blocks, xs)
         return self._observation(), {"n_blocks": self.n_blocks, "keep_blocks": self.keep_blocks}
 
-    @torch.no_grad()
+    @torch_no_grad
     def _observation(self) -> np.ndarray:
         p = self._init
         cka = block_cka(p, self.n_blocks, self._x_score)
@@ -211,10 +218,10 @@ class LayerPruningEnv(PaperEnv):
             return torch.nn.functional.cross_entropy(
                 residual_forward(params, keep, d.x_train[idx]), d.y_train[idx])
 
-        return train_params(self._init, loss, len(d.y_train), self.train_steps,
+        return _nets.train_params(self._init, loss, len(d.y_train), self.train_steps,
                             np.random.default_rng(seed), lr=self.lr, batch=self.batch)
 
-    @torch.no_grad()
+    @torch_no_grad
     def _accuracy(self, params, keep, x, y) -> float:
         return float((residual_forward(params, keep, x).argmax(1) == y).float().mean())
 
@@ -235,7 +242,7 @@ class LayerPruningEnv(PaperEnv):
         bad = np.flatnonzero(~np.isfinite(scores))
         if bad.size:
             raise InvalidAction(f"score of block {int(bad[0])} is not finite")
-        single_thread()
+        _nets.single_thread()
         kept = sorted(np.argsort(-scores, kind="stable")[:self.keep_blocks].tolist())
         d = self._data
         pruned = self._train(kept, self._train_seed)

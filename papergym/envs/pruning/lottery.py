@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
-from papergym.envs.pruning import scores as S
 from papergym.envs.pruning.constants import ACTION_RULES, WEIGHT_RESETS
-from papergym.envs.pruning.nets import (
-    MLP,
-    Dataset,
-    accuracy,
-    digits_split,
-    glorot_mlp,
-    masked_flops,
-    single_thread,
-    train_masked,
-)
 from papergym.utils.checks import check_int, check_real, check_render_mode, is_int
+from papergym.utils.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from papergym.envs.pruning.nets import MLP, Dataset
+
+# torch and the nets are imported on first use: `papergym list` reads this class without them
+torch = lazy_import("torch")
+_nets = lazy_import("papergym.envs.pruning.nets")
+S = lazy_import("papergym.envs.pruning.scores")
 
 __all__ = ["ACTION_RULES", "WEIGHT_RESETS", "LotteryTicketEnv", "PruningState"]
 
@@ -74,7 +71,7 @@ class LotteryTicketEnv(PaperEnv):
     The family implements "The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural
     Networks" (Frankle & Carbin, ICLR 2019, arXiv 1803.03635): iterative magnitude
     pruning with rewinding finds sparse subnetworks ("winning tickets") that train to the
-    dense network's accuracy; the same mask with a random re-initialisation does worse.
+    dense network's _nets.accuracy; the same mask with a random re-initialisation does worse.
     The training recipe follows the paper's Lenet setting (Adam, learning rate 1.2e-3,
     minibatches of 60, Gaussian Glorot initialisation, biases never pruned); the paper
     trains on MNIST for 50k iterations, we train on digits for ``train_steps_per_round``
@@ -116,13 +113,13 @@ class LotteryTicketEnv(PaperEnv):
 
     ``Box(0, inf, (3L + 4,), float32)``: per layer its density (alive / size), the mean
     and the standard deviation of its alive weights' absolute values; then the validation
-    accuracy, the overall density, the fraction of rounds left and 1 if any training has
+    _nets.accuracy, the overall density, the fraction of rounds left and 1 if any training has
     happened this episode.
 
     ## Rewards
 
-    The change of validation accuracy over the round (so the return is the final
-    validation accuracy minus that of the untrained network).  No per-step regret: the
+    The change of validation _nets.accuracy over the round (so the return is the final
+    validation _nets.accuracy minus that of the untrained network).  No per-step regret: the
     best mask is unknown.
 
     ## Starting State
@@ -143,7 +140,7 @@ class LotteryTicketEnv(PaperEnv):
     ``layer_density`` (float64 ``(L,)``), ``val_accuracy`` (float), ``round`` (int, rounds
     played), ``train_flops`` (float, training FLOPs so far: ``6 * batch * alive`` per
     step), ``target_density`` (float), ``rounds_left`` (int).  At the end also ``metrics`` (floats):
-    ``ticket_accuracy`` (the primary metric: test accuracy if ``density <=
+    ``ticket_accuracy`` (the primary metric: test _nets.accuracy if ``density <=
     target_density``, else 0), ``test_accuracy``, ``val_accuracy``, ``density``,
     ``compression_ratio`` (1 / density), ``train_flops``, ``dense_test_accuracy`` (the
     dense network trained from the same ``theta_0`` for ``train_steps_per_round`` steps,
@@ -253,9 +250,9 @@ class LotteryTicketEnv(PaperEnv):
             inst_rng = np.random.default_rng(int(inst))
         else:
             inst_rng = np.random.default_rng(int(self.np_random.integers(2**63)))
-        single_thread()
-        self._data = digits_split(inst_rng)
-        self._init = glorot_mlp(self.sizes, inst_rng)
+        _nets.single_thread()
+        self._data = _nets.digits_split(inst_rng)
+        self._init = _nets.glorot_mlp(self.sizes, inst_rng)
         self._dense_seed = int(inst_rng.integers(2**63))
         score_idx = inst_rng.choice(len(self._data.y_train), self.score_batch, replace=False) \
             if self.score_batch <= len(self._data.y_train) else np.arange(len(self._data.y_train))
@@ -266,7 +263,7 @@ class LotteryTicketEnv(PaperEnv):
         self._round = 0
         self._flops = 0.0
         self._trained = False
-        self._val = accuracy(self._net, self._masks, self._data.x_val, self._data.y_val)
+        self._val = _nets.accuracy(self._net, self._masks, self._data.x_val, self._data.y_val)
         self._dense_test: float | None = None
         self._done = False
         self._set_model()
@@ -343,7 +340,7 @@ class LotteryTicketEnv(PaperEnv):
         if self._done or self._data is None:
             raise ResetNeeded("the episode is over (or never started): call reset()")
         keep, rule, scope, reset_to, stop, explicit = self._check_action(action)
-        single_thread()
+        _nets.single_thread()
         d = self._data
         old = self._masks
         if rule == "mask":
@@ -368,18 +365,18 @@ class LotteryTicketEnv(PaperEnv):
         elif reset_to == "continue":
             start = self._net.clone()
         else:
-            start = glorot_mlp(self.sizes, self.np_random)
+            start = _nets.glorot_mlp(self.sizes, self.np_random)
         snapshot_at = self.rewind_to if self._rewind is None else None
-        trained, snap = train_masked(start, new, d, self.train_steps_per_round, self.np_random,
+        trained, snap = _nets.train_masked(start, new, d, self.train_steps_per_round, self.np_random,
                                      lr=self.learning_rate, batch=self.batch_size,
                                      snapshot_at=snapshot_at)
         if snap is not None:
             self._rewind = snap
         self._net, self._masks = trained, new
         self._trained = True
-        self._flops += masked_flops(new, self.batch_size) * self.train_steps_per_round
+        self._flops += _nets.masked_flops(new, self.batch_size) * self.train_steps_per_round
         self._round += 1
-        val = accuracy(self._net, self._masks, d.x_val, d.y_val)
+        val = _nets.accuracy(self._net, self._masks, d.x_val, d.y_val)
         reward, self._val = val - self._val, val
         terminated = stop
         truncated = not terminated and self._round >= self.max_rounds
@@ -397,19 +394,19 @@ class LotteryTicketEnv(PaperEnv):
         return float(sum(int(m.sum()) for m in self._masks) / sum(m.numel() for m in self._masks))
 
     def dense_test_accuracy(self) -> float:
-        """Test accuracy of the dense net trained from ``theta_0`` for one round (cached)."""
+        """Test _nets.accuracy of the dense net trained from ``theta_0`` for one round (cached)."""
         if self._dense_test is None:
             ones = [torch.ones(s) for s in self._shapes]
-            net, _ = train_masked(self._init, ones, self._data, self.train_steps_per_round,
+            net, _ = _nets.train_masked(self._init, ones, self._data, self.train_steps_per_round,
                                   np.random.default_rng(self._dense_seed),
                                   lr=self.learning_rate, batch=self.batch_size)
-            self._dense_test = accuracy(net, None, self._data.x_test, self._data.y_test)
+            self._dense_test = _nets.accuracy(net, None, self._data.x_test, self._data.y_test)
         return self._dense_test
 
     def metrics(self) -> dict[str, float]:
         """The episode's measures (``info["metrics"]`` at the end)."""
         d = self._data
-        test = accuracy(self._net, self._masks, d.x_test, d.y_test)
+        test = _nets.accuracy(self._net, self._masks, d.x_test, d.y_test)
         density = self.density()
         dense = self.dense_test_accuracy()
         reached = density <= self.target_density + 1e-9

@@ -4,28 +4,24 @@ sharing (ROAST, STABLE-RPS) or on a smaller dense model."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
-from papergym.envs.pruning import scores as S
 from papergym.envs.pruning.constants import SCHEMES
-from papergym.envs.pruning.nets import (
-    MLP,
-    Dataset,
-    accuracy,
-    digits_split,
-    forward,
-    glorot_mlp,
-    single_thread,
-    train_masked,
-    train_params,
-)
 from papergym.utils.checks import check_int, check_real, check_render_mode, is_int
+from papergym.utils.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from papergym.envs.pruning.nets import MLP, Dataset
+
+# torch and the nets are imported on first use: `papergym list` reads this class without them
+torch = lazy_import("torch")
+_nets = lazy_import("papergym.envs.pruning.nets")
+S = lazy_import("papergym.envs.pruning.scores")
 
 __all__ = ["SCHEMES", "ParameterSharingEnv", "rps_mapping", "small_dense_widths"]
 
@@ -115,7 +111,7 @@ class ParameterSharingEnv(PaperEnv):
 
     ## Rewards
 
-    One step: the test accuracy of the trained compressed model.
+    One step: the test _nets.accuracy of the trained compressed model.
 
     ## Starting State
 
@@ -202,10 +198,10 @@ class ParameterSharingEnv(PaperEnv):
             rng = np.random.default_rng(int(inst))
         else:
             rng = np.random.default_rng(int(self.np_random.integers(2**63)))
-        single_thread()
-        self._data: Dataset = digits_split(rng)
+        _nets.single_thread()
+        self._data: Dataset = _nets.digits_split(rng)
         self._rng_seed = int(rng.integers(2**63))
-        self._init = glorot_mlp(self.sizes, rng)
+        self._init = _nets.glorot_mlp(self.sizes, rng)
         self._done = False
         self._model = None
         obs = np.array([math.log10(self.compression), self.memory / self.n_weights,
@@ -216,7 +212,7 @@ class ParameterSharingEnv(PaperEnv):
     # ------------------------------------------------------------------ schemes
 
     def _train_pruned(self, masks: list[torch.Tensor], rng) -> tuple[MLP, list[torch.Tensor]]:
-        net, _ = train_masked(self._init, masks, self._data, self.train_steps, rng,
+        net, _ = _nets.train_masked(self._init, masks, self._data, self.train_steps, rng,
                               lr=self.lr, batch=self.batch)
         return net, masks
 
@@ -241,13 +237,13 @@ class ParameterSharingEnv(PaperEnv):
         def loss(params, idx):
             z = params[0]
             if balanced:
-                z = _GradScale.apply(z, counts)
+                z = _grad_scale().apply(z, counts)
             return torch.nn.functional.cross_entropy(
-                forward(weights(z), params[1:], d.x_train[idx]), d.y_train[idx])
+                _nets.forward(weights(z), params[1:], d.x_train[idx]), d.y_train[idx])
 
-        trained = train_params(params0, loss, len(d.y_train), self.train_steps, rng,
+        trained = _nets.train_params(params0, loss, len(d.y_train), self.train_steps, rng,
                                lr=self.lr, batch=self.batch)
-        return MLP(weights(trained[0]), trained[1:])
+        return _nets.MLP(weights(trained[0]), trained[1:])
 
     def step(self, action):
         if self._done:
@@ -258,7 +254,7 @@ class ParameterSharingEnv(PaperEnv):
             raise InvalidAction(f"action must be a scheme index in [0, {len(SCHEMES)}) "
                                 f"({', '.join(SCHEMES)}), got {action!r}")
         scheme = SCHEMES[int(action)]
-        single_thread()
+        _nets.single_thread()
         rng = np.random.default_rng(self._rng_seed)
         d = self._data
         ones = [torch.ones(s) for s in self._shapes]
@@ -279,29 +275,38 @@ class ParameterSharingEnv(PaperEnv):
         else:
             widths = small_dense_widths(self.hidden, self.memory)
             sizes = (64, *widths, 10)
-            small = glorot_mlp(sizes, rng)
+            small = _nets.glorot_mlp(sizes, rng)
             ones_small = [torch.ones(w.shape) for w in small.weights]
-            net, _ = train_masked(small, ones_small, d, self.train_steps, rng, lr=self.lr,
+            net, _ = _nets.train_masked(small, ones_small, d, self.train_steps, rng, lr=self.lr,
                                   batch=self.batch)
             used = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        test = accuracy(net, masks, d.x_test, d.y_test)
+        test = _nets.accuracy(net, masks, d.x_test, d.y_test)
         self._done = True
-        metrics = {"test_accuracy": test, "val_accuracy": accuracy(net, masks, d.x_val, d.y_val),
+        metrics = {"test_accuracy": test, "val_accuracy": _nets.accuracy(net, masks, d.x_val, d.y_val),
                    "memory_used": float(used), "compression_ratio": self.n_weights / used,
                    "scheme": float(int(action))}
         info = {"memory": self.memory, "weights": self.n_weights, "metrics": metrics}
         return self._obs.copy(), float(test), True, False, info
 
 
-class _GradScale(torch.autograd.Function):
-    """Identity forward; the gradient of each shared value divided by its sharing count."""
+_GRAD_SCALE: type | None = None
 
-    @staticmethod
-    def forward(ctx, z, counts):
-        ctx.save_for_backward(counts)
-        return z.view_as(z)
 
-    @staticmethod
-    def backward(ctx, grad):
-        (counts,) = ctx.saved_tensors
-        return grad / counts, None
+def _grad_scale() -> type:
+    """The autograd function (built on first use, so importing this module needs no torch):
+    identity forward; the gradient of each shared value divided by its sharing count."""
+    global _GRAD_SCALE
+    if _GRAD_SCALE is None:
+        class GradScale(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, z, counts):
+                ctx.save_for_backward(counts)
+                return z.view_as(z)
+
+            @staticmethod
+            def backward(ctx, grad):
+                (counts,) = ctx.saved_tensors
+                return grad / counts, None
+
+        _GRAD_SCALE = GradScale
+    return _GRAD_SCALE

@@ -10,8 +10,8 @@ from gymnasium.error import InvalidAction, ResetNeeded
 from gymnasium.utils import EzPickle
 from pettingzoo import ParallelEnv
 
+from papergym.envs.routing.common import check_pvrp_arguments, instance_option, render_routes
 from papergym.envs.routing.generators import PVRPInstance, check_instance, generate
-from papergym.envs.routing.pvrp import _instance_option, check_pvrp_arguments, render_routes
 from papergym.envs.routing.state import PVRPState
 
 __all__ = ["PVRPParallelEnv"]
@@ -103,7 +103,7 @@ class PVRPParallelEnv(ParallelEnv, EzPickle):
     def reset(self, seed=None, options=None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        inst, self._reference = _instance_option(options, self.n, self.m, strict=False)
+        inst, self._reference = instance_option(options, self.n, self.m, strict=False)
         if inst is None:
             inst = generate(self._rng, self.n, self.m, self.distribution, zones=self.zones,
                             capacity=self.capacity, speed=self.speed)
