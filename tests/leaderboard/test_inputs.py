@@ -208,7 +208,8 @@ def test_timeout_inf_means_no_limit_and_huge_finite_ones_are_refused(tmp_path, c
     assert code == 2 and "timeout must be at most" in err
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.*")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in sorted((REPO / "experiments").rglob("*.*"))
+                                  if "train" not in p.read_text()[:400]], ids=lambda p: p.name)
 def test_shipped_experiment_files_plan_cleanly(path):
     cells, _ = plan(experiment=path)  # every env id and agent name in them resolves
     assert cells and len({c.key for c in cells}) == len(cells)
