@@ -362,17 +362,29 @@ def test_render_rgb_array():
 
 
 def test_sb3_ppo_preset_trains_through_papergym_train_and_ranks_through_the_adapter(tmp_path):
-    import runpy
     from pathlib import Path
 
-    script = runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" / "coding" /
-                                "train_ppo.py"))
-    preset = script["load_preset"](script["PRESET"])
-    assert (preset.env, preset.algo, preset.n_steps) == (SMALL, "PPO", 256)
-    path = script["main"](["--steps", "256", "--save-dir", str(tmp_path), "--eval-seeds", "0",
-                           "--wandb-mode", "disabled"])
+    from papergym.cli import main
+    from papergym.cli.train import load_preset
+
+    preset_path = Path(__file__).resolve().parents[2] / "experiments" / "coding" / "ppo.yaml"
+    preset = load_preset(str(preset_path))
+    assert (preset["env"], preset["algo"], preset["n_steps"]) == (SMALL, "PPO", 256)
+    code = main(["train", "--preset", str(preset_path), "--steps", "256", "--save-dir",
+                 str(tmp_path), "--eval-seeds", "0", "--wandb-mode", "disabled"])
+    assert code == 0
+    (path,) = {p.with_suffix("") for p in tmp_path.glob("*.json")}
     res = papergym.run(SMALL, f"sb3:{path}", seeds=2)
     assert all(np.isfinite(r.metrics["mcg_payoff"]) for r in res)
+
+
+def test_train_preset_refuses_unknown_keys_and_flags_override(tmp_path):
+    from papergym.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("env: MarkovCodingGameSmall-v0\nstpes: 10\n")
+    assert main(["train", "--preset", str(bad)]) == 2
+    assert main(["train", "--preset", str(tmp_path / "missing.yaml")]) == 2
 
 
 @pytest.mark.slow

@@ -191,6 +191,11 @@ class GrokkingTicketEnv(PaperEnv):
     higher_is_better = False
     leaderboard_configs = ({},)
     quick_kwargs = {"p": 7, "d_emb": 8, "width": 8, "max_epochs": 15, "eval_every": 1}
+    # a step trains a network: the speed benchmark times the quick configuration, and holds
+    # it to a fraction of CartPole's rate (benchmarks/pruning.py times a full round)
+    speed_kwargs = quick_kwargs
+    speed_target = 5e-6
+    speed_target_reason = "a step is a pruning round: it trains a network (seconds at the defaults)"
     bad_inputs = {"p": (4, 2, 263, 7.0), "train_fraction": (0.0, 1.0), "d_emb": (0,),
                   "width": (0,), "learning_rate": (0.0,), "weight_decay": (-1.0,),
                   "max_epochs": (0,), "eval_every": (0,), "target_accuracy": (0.0, 1.5),

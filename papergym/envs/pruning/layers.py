@@ -141,6 +141,11 @@ class LayerPruningEnv(PaperEnv):
     higher_is_better = True
     leaderboard_configs = ({},)
     quick_kwargs = {"n_blocks": 8, "keep_blocks": 4, "width": 16, "train_steps": 10}
+    # a step trains a network: the speed benchmark times the quick configuration, and holds
+    # it to a fraction of CartPole's rate (benchmarks/pruning.py times a full round)
+    speed_kwargs = quick_kwargs
+    speed_target = 5e-6
+    speed_target_reason = "a step is a pruning round: it trains a network (seconds at the defaults)"
     bad_inputs = {"n_blocks": (1, 65, 2.0), "keep_blocks": (0, 10**6), "width": (0,),
                   "train_steps": (0,), "render_mode": ("human",)}
 

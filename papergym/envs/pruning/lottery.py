@@ -185,6 +185,11 @@ class LotteryTicketEnv(PaperEnv):
     leaderboard_configs = ({},)
     quick_kwargs = {"hidden": (16,), "train_steps_per_round": 10, "max_rounds": 3,
                     "target_density": 0.5, "synflow_iterations": 5}
+    # a step trains a network: the speed benchmark times the quick configuration, and holds
+    # it to a fraction of CartPole's rate (benchmarks/pruning.py times a full round)
+    speed_kwargs = quick_kwargs
+    speed_target = 5e-6
+    speed_target_reason = "a step is a pruning round: it trains a network (seconds at the defaults)"
     bad_inputs = {
         "hidden": ((), (0, 10), "300", (3.5,)),
         "train_steps_per_round": (0, 1.5),

@@ -158,6 +158,11 @@ class ParameterSharingEnv(PaperEnv):
     higher_is_better = True
     leaderboard_configs = ({},)
     quick_kwargs = {"hidden": (24,), "compression": 10.0, "train_steps": 20}
+    # a step trains a network: the speed benchmark times the quick configuration, and holds
+    # it to a fraction of CartPole's rate (benchmarks/pruning.py times a full round)
+    speed_kwargs = quick_kwargs
+    speed_target = 5e-6
+    speed_target_reason = "a step is a pruning round: it trains a network (seconds at the defaults)"
     bad_inputs = {"hidden": ((), (0,), "wide"), "compression": (0.5, 10**9, "big"),
                   "train_steps": (0,), "chunk_size": (0,), "render_mode": ("human",)}
 

@@ -162,7 +162,7 @@ class DisaggregatedServingEnv(PaperEnv):
                   "slo_ttft_ms": (0.0,), "slo_tpot_ms": (-5.0,), "attainment_target": (0.0, 1.5),
                   "max_rate_per_gpu": (0.0,), "search_eps": (0.0,),
                   "kv_bandwidth_gbps": (0.0,), "horizon": (0,), "render_mode": ("human",)}
-    speed_target = 0.0005
+    speed_target = 1e-4
     speed_target_reason = ("a step is a whole goodput search (a few simulations of every "
                            "request); the simulator itself runs >1e6 tokens/s (benchmarks/serving.py)")
 

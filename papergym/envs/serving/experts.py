@@ -168,6 +168,9 @@ class ExpertOffloadingEnv(PaperEnv):
     higher_is_better = True
     leaderboard_configs = ({}, {"regroup": True})
     quick_kwargs = {"num_tokens": 256}
+    speed_target = 0.003
+    speed_target_reason = ("a step serves a batch of 16 tokens through every layer and builds the "
+                           "(queue, layers, experts) prediction tensor; tokens/s in benchmarks/serving.py")
     bad_inputs = {"layers": (0, 1.5), "experts": (1,), "top_k": (0, 17), "cache_size": (0, 17),
                   "batch_size": (0,), "queue_size": (8,), "num_tokens": (4,), "topics": (0,),
                   "concentration": (0.0,), "streams": (0,), "mean_sequence": (0.5,),
