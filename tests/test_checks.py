@@ -136,3 +136,34 @@ def test_check_options():
         check_options([1], ("instance",))
     with pytest.raises(ValueError, match="accepts no options"):
         check_options({"x": 1}, ())
+
+
+def test_message_wording_of_every_range_form():
+    """Each bound form has its own wording (these pin the messages users read)."""
+    with pytest.raises(ValueError, match=r"^x must be a finite real number in \(0.0, 1.0\], got 0.0$"):
+        check_real("x", 0.0, low=0.0, high=1.0, low_open=True)
+    with pytest.raises(ValueError, match=r"^x must be a finite real number < 1.0, got 1.0$"):
+        check_real("x", 1.0, high=1.0, high_open=True)
+    with pytest.raises(ValueError, match=r"^x must be a finite real number, got 'a'$"):
+        check_real("x", "a")
+    with pytest.raises(ValueError, match=r"^k must be an integer, got 'a'$"):
+        check_int("k", "a")
+
+
+def test_check_choice_bool_rules_and_array_edges():
+    assert check_choice("flag", True, (True, False)) is True
+    assert check_choice("n", 1, (1, 2)) == 1
+    with pytest.raises(ValueError, match="^flag must be one of"):
+        check_choice("flag", 1, (True, "x"))          # 1 == True, but 1 is not the bool
+    assert check_array("w", [0.0, 1.0], low=0.0, high=1.0).tolist() == [0.0, 1.0]  # bounds inclusive
+    with pytest.raises(ValueError, match=r"^w must have shape scalar, got shape \(2,\)"):
+        check_array("w", [1.0, 2.0], shape=())
+
+
+def test_check_options_messages():
+    from papergym.utils.checks import check_options
+
+    with pytest.raises(ValueError, match=r"^options: unknown key 'zzz'; Env accepts 'instance', 'seed_list'$"):
+        check_options({"zzz": 1}, ("instance", "seed_list"), "Env")
+    with pytest.raises(ValueError, match=r"'instanse' \(did you mean 'instance'\?\)"):
+        check_options({"instanse": 1}, ("instance", "instances"), "Env")
