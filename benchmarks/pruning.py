@@ -13,7 +13,9 @@ pruning-at-init criterion on the dense network.  Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     lines += [f"{name:<40} {sec:>8.3f}" for name, sec in crit.items()]
     print("\n".join(lines))
     if not args.no_write:
-        from benchmarks._results import machine, write_section
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _results import machine, write_section
 
         md = [f"## Pruning (LotteryTicket-v0), {machine()}", "",
               "One pruning round of the default network (Lenet-300-100 on digits), best of "

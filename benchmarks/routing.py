@@ -8,7 +8,9 @@ instance at a time. One thread (``torch.set_num_threads(1)``). Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -80,7 +82,8 @@ def main(argv=None) -> None:
     text = "\n".join(table)
     print(text)
     if not args.no_write:
-        from benchmarks._results import machine, write_section
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _results import machine, write_section
 
         write_section("routing", f"## Routing (PVRP)\n\n{machine()}; "
                       "`python benchmarks/routing.py`; target: batched greedy >= 10x the "

@@ -111,7 +111,7 @@ class PVRPEnv(PaperEnv):
     bad_inputs = {"n": (0, 2.5), "m": (0, "3"), "distribution": ("gauss",), "zones": ("no",),
                   "capacity": (5.0,), "speed": (0.0,), "time_weight": (-1.0,),
                   "pref_weight": (-0.1,), "render_mode": ("human",)}
-    speed_target = 0.15
+    speed_target = 0.12
     speed_target_reason = ("a step recomputes the (m x n) legal mask and builds the Dict "
                            "observation; the batched rollout in benchmarks/routing.py is the fast path")
 
