@@ -10,7 +10,8 @@ from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
-from papergym.utils.checks import check_int, check_render_mode, is_int
+from papergym.envs.pruning.instances import instance_rng
+from papergym.utils.checks import check_int, check_render_mode
 from papergym.utils.lazy import lazy_import, torch_no_grad
 
 if TYPE_CHECKING:
@@ -163,19 +164,7 @@ class LayerPruningEnv(PaperEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        options = dict(options or {})
-        unknown = set(options) - {"instance"}
-        if unknown:
-            raise ValueError(f"options: unknown keys {sorted(unknown)}; known: ['instance']")
-        if "instance" in options:
-            inst = options["instance"]
-            if not is_int(inst) or inst < 0:
-                raise ValueError(f"options['instance'] must be an integer >= 0, got {inst!r}")
-            rng = np.random.default_rng(int(inst))
-        else:
-            rng = np.random.default_rng(int(self.np_random.integers(2**63)))
+        rng = instance_rng(self.np_random, options, type(self).__name__)
         _nets.single_thread()
         self._data: Dataset = _nets.digits_split(rng)
         w = self.width
