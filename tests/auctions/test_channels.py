@@ -162,3 +162,9 @@ def test_fast_responder_equals_channel_response(seed, budgets, targets, fmt):
     fast_conv, fast_spend = ChannelResponder(pool).respond(budgets, targets)
     assert np.allclose(conv, fast_conv, rtol=1e-12, atol=1e-12)
     assert np.allclose(spend, fast_spend, rtol=1e-12, atol=1e-12)
+    # the budget-only path (levers="budget") is the same rule with every target at 0
+    conv0, spend0 = channel_response(pool, np.array(budgets), np.zeros(3))
+    budget_conv, budget_spend = ChannelResponder(pool).respond_budgets(budgets)
+    assert budget_conv == ChannelResponder(pool).respond(budgets, [0.0] * 3)[0]
+    assert np.allclose(conv0, budget_conv, rtol=1e-12, atol=1e-12)
+    assert np.allclose(spend0, budget_spend, rtol=1e-12, atol=1e-12)

@@ -258,6 +258,7 @@ class ChannelResponder:
         self.cum_d = [pool.cum_d[j, :n + 1].tolist() for j, n in enumerate(self.n)]
         self.ratio = [pool.ratio[j, :n].tolist() for j, n in enumerate(self.n)]
         self.total = [cd[-1] for cd in self.cum_d]
+        self._rows = list(zip(self.total, self.cum_d, self.cum_v, self.ratio, self.n))
 
     def _roi_limit(self, j: int, gamma: float) -> float:
         cv, cd, n = self.cum_v[j], self.cum_d[j], self.n[j]
@@ -279,6 +280,19 @@ class ChannelResponder:
         if denom <= 0:
             return cd[lo + 1]
         return min(cd[lo] + max(cv[lo] - gamma * cd[lo], 0.0) / denom, cd[lo + 1])
+
+    def respond_budgets(self, budgets, targets=None) -> tuple[list[float], list[float]]:
+        """:meth:`respond` with no ROI targets (every target 0), the ``levers="budget"``
+        step's path; ``targets`` is ignored.  Budgets must be >= 0 (the env checks)."""
+        conv, spend = [], []
+        right = bisect.bisect_right
+        for cap, (total, cd, cv, r, n) in zip(budgets, self._rows):
+            if cap > total:
+                cap = total
+            k = right(cd, cap) - 1
+            conv.append(cv[-1] if k >= n else cv[k] + r[k] * (cap - cd[k]))
+            spend.append(cap)
+        return conv, spend
 
     def respond(self, budgets, targets) -> tuple[list[float], list[float]]:
         """``(conversions, spend)`` per channel, as lists of floats."""
