@@ -130,13 +130,12 @@ def run_episode(env: gym.Env, agent: Agent, *, seed: int | None, episode: int = 
     """
     start = time.perf_counter()
     obs, info = env.reset(seed=seed)
-    model = env.unwrapped.model() if getattr(agent, "requires_model", False) else None
+    model = env.unwrapped.model() if agent.requires_model else None
     agent.reset(obs, info, env_model=model, seed=agent_seed_value)
     total, regret, steps = 0.0, 0.0, 0
     return_curve: list[tuple[int, float]] = []
     regret_curve: list[tuple[int, float]] = []
-    terminated = truncated = False
-    while not (terminated or truncated):
+    while True:
         action = agent.act(obs, info)
         obs, reward, terminated, truncated, info = env.step(action)
         agent.observe(action, reward, obs, terminated, truncated, info)
@@ -146,7 +145,7 @@ def run_episode(env: gym.Env, agent: Agent, *, seed: int | None, episode: int = 
         if "regret" in info:
             regret += float(info["regret"])
             regret_curve.append((steps, regret))
-        if max_steps is not None and steps >= max_steps and not (terminated or truncated):
+        if terminated or truncated or (max_steps is not None and steps >= max_steps):
             break
     metrics = {k: float(v) for k, v in dict(info.get("metrics", {})).items()}
     metrics.setdefault("episode_return", total)
@@ -156,7 +155,7 @@ def run_episode(env: gym.Env, agent: Agent, *, seed: int | None, episode: int = 
     if not (terminated or truncated):
         metrics["cut"] = 1.0
     recorded = seed if run_seed is None else run_seed
-    return EpisodeResult(env_id=env_id, agent=agent_name or getattr(agent, "name", "agent"),
+    return EpisodeResult(env_id=env_id, agent=agent_name or agent.name,
                          seed=-1 if recorded is None else int(recorded), episode=episode,
                          metrics=metrics,
                          wall_time=time.perf_counter() - start,
@@ -211,12 +210,12 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
         for seed in seed_list:
             player = fresh()
             player.bind(env.observation_space, env.action_space)
-            name = agent if isinstance(agent, str) else getattr(player, "name", "agent")
             for ep in range(episodes):
                 results.append(run_episode(
                     env, player, seed=seed if ep == 0 else None, episode=ep,
                     agent_seed_value=agent_seed(seed, ep), max_steps=max_steps,
-                    env_id=env_id, agent_name=name, run_seed=seed))
+                    env_id=env_id, agent_name=agent if isinstance(agent, str) else "",
+                    run_seed=seed))
                 bar.advance()
     finally:
         bar.close()
@@ -255,10 +254,10 @@ def run_parallel_episode(env: Any, agents: Mapping[str, Agent], *, seed: int | N
     start = time.perf_counter()
     obs, infos = env.reset(seed=seed)
     for role, agent in agents.items():
-        model = _model_of(env) if getattr(agent, "requires_model", False) else None
+        model = _model_of(env) if agent.requires_model else None
         agent.reset(obs[role], infos.get(role, {}), env_model=model, seed=agent_seed_value)
     returns = dict.fromkeys(env.possible_agents, 0.0)
-    steps, total = 0, 0.0
+    steps = 0
     return_curve: list[tuple[int, float]] = []
     last_infos = infos
     while env.agents:
@@ -274,10 +273,9 @@ def run_parallel_episode(env: Any, agents: Mapping[str, Agent], *, seed: int | N
         for role, reward in rewards.items():
             returns[role] += float(reward)
         steps += 1
-        total = sum(returns.values())
-        return_curve.append((steps, total))
+        return_curve.append((steps, sum(returns.values())))
         last_infos = infos or last_infos
-        if max_steps is not None and steps >= max_steps and env.agents:
+        if max_steps is not None and steps >= max_steps:
             break
     metrics: dict[str, float] = {}
     for role in env.possible_agents:
@@ -286,11 +284,11 @@ def run_parallel_episode(env: Any, agents: Mapping[str, Agent], *, seed: int | N
             break
     for role, value in returns.items():
         metrics.setdefault(f"return_{role}", value)
-    metrics.setdefault("episode_return", total)
+    metrics.setdefault("episode_return", sum(returns.values()))
     metrics.setdefault("episode_length", float(steps))
     if env.agents:
         metrics["cut"] = 1.0
-    name = agent_name or ",".join(f"{r}={getattr(a, 'name', 'agent')}" for r, a in agents.items())
+    name = agent_name or ",".join(f"{r}={a.name}" for r, a in agents.items())
     recorded = seed if run_seed is None else run_seed
     return EpisodeResult(env_id=env_id, agent=name, seed=-1 if recorded is None else int(recorded),
                          episode=episode, metrics=metrics, wall_time=time.perf_counter() - start,
@@ -342,8 +340,7 @@ def run_parallel(env_id: str, agents: AgentLike | Mapping[str, AgentLike],
             built = agent()
         return built
 
-    label = (table[roles[0]] if not isinstance(agents, Mapping) and isinstance(agents, str)
-             else None)
+    label = agents if isinstance(agents, str) else ""  # a team of one registered name
     results: list[EpisodeResult] = []
     try:
         for seed in seed_list:
@@ -354,7 +351,7 @@ def run_parallel(env_id: str, agents: AgentLike | Mapping[str, AgentLike],
                 result = run_parallel_episode(
                     env, players, seed=seed if ep == 0 else None, episode=ep,
                     agent_seed_value=agent_seed(seed, ep), max_steps=max_steps,
-                    env_id=env_id, agent_name=label or "", run_seed=seed)
+                    env_id=env_id, agent_name=label, run_seed=seed)
                 results.append(result)
     finally:
         env.close()

@@ -22,16 +22,15 @@ class RecordMetrics(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def __init__(self, env: gym.Env):
         gym.utils.RecordConstructorArgs.__init__(self)
         gym.Wrapper.__init__(self, env)
+        self._clear()
+
+    def _clear(self) -> None:
         self._start = time.perf_counter()
-        self._return = 0.0
-        self._length = 0
-        self._regret = 0.0
-        self._has_regret = False
+        self._return, self._length, self._regret, self._has_regret = 0.0, 0, 0.0, False
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
-        self._start = time.perf_counter()
-        self._return, self._length, self._regret, self._has_regret = 0.0, 0, 0.0, False
+        self._clear()
         return obs, info
 
     def step(self, action):
