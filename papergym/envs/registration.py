@@ -212,9 +212,9 @@ def _parameters(env_id: str) -> list[inspect.Parameter] | None:
         return None
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return None
+    # a class's signature has no ``self``; positional-only and ``*args`` cannot be kwargs
     return [p for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                            inspect.Parameter.KEYWORD_ONLY)
-            and p.name != "self"]
+                                            inspect.Parameter.KEYWORD_ONLY)]
 
 
 def env_defaults(env_id: str) -> dict[str, Any]:

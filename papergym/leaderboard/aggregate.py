@@ -55,7 +55,7 @@ def stratified_bootstrap_ci(scores: np.ndarray, *, reps: int = 2000, confidence:
     rng = np.random.default_rng(seed)
     picks = rng.integers(runs, size=(reps, runs, tasks))
     resampled = np.take_along_axis(np.broadcast_to(scores, (reps, runs, tasks)), picks, axis=1)
-    replicate = stats.trim_mean(resampled.reshape(reps, -1), 0.25, axis=1)
+    replicate = stats.trim_mean(resampled.reshape(reps, runs * tasks), 0.25, axis=1)
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(replicate, [alpha, 1 - alpha])
     return float(lo), float(hi)
