@@ -275,22 +275,23 @@ class LLMRoutingEnv(PaperEnv):
             raise InvalidAction(f"route {self.routes[action].tolist()} uses more than "
                                 f"big_budget={self.big_budget} big modules")
         t, inst = self._t, self._model
-        quality, cost = float(inst.quality[t, action]), float(inst.cost[t, action])
+        quality, cost = inst.quality.item(t, action), inst.cost.item(t, action)
         reward = quality - self.lam * cost
         regret = self._best[t] - reward
         log = self._log
         log["reward"] += reward
         log["quality"] += quality
         log["cost"] += cost
-        log["best"] += int(regret <= 1e-12)
+        log["best"] += regret <= 1e-12
         self._chosen[t] = action
-        self._t += 1
-        terminated = self._t >= self.num_queries
+        self._t = t = t + 1
+        terminated = t >= self.num_queries
         info = {"quality": quality, "cost": cost, "regret": regret,
-                "action_mask": self.action_masks()}
+                "action_mask": self._mask.copy()}
         if terminated:
             info["metrics"] = self._metrics()
-        return self._observation(), reward, terminated, False, info
+            t -= 1                                   # the last query's features again
+        return self._features32[t].copy(), reward, terminated, False, info
 
     def _metrics(self) -> dict[str, float]:
         n, log, inst = self.num_queries, self._log, self._model
