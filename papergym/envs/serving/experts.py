@@ -349,7 +349,7 @@ class ExpertOffloadingEnv(PaperEnv):
             # demand-loaded experts displace the least-used residents of their layer: keep
             # the top cache_size by (count, resident) descending, lower expert id first. A
             # layer without a miss keeps its residents: they are its cache_size top keys.
-            ranked = np.argsort(-(2 * counts + target).reshape(L, E), axis=1,
+            ranked = np.argsort((-2 * counts - target).reshape(L, E), axis=1,
                                 kind="stable")[:, :C]
             target = np.zeros(L * E, dtype=bool)
             target[ranked + self._layer_offsets] = True
