@@ -68,10 +68,11 @@ def sample_trace(rng: np.random.Generator, *, num_tokens: int, layers: int, expe
     routes = np.argsort(-keys, axis=2)[:, :, :top_k]
     predicted = routes.copy()
     wrong = rng.random(routes.shape) >= accuracy
-    for t, layer, j in zip(*np.nonzero(wrong)):
-        others = np.setdiff1d(np.arange(experts), predicted[t, layer])
-        if len(others):
-            predicted[t, layer, j] = rng.choice(others)
+    for t, layer, j in np.argwhere(wrong).tolist():
+        named = set(predicted[t, layer].tolist())
+        others = [e for e in range(experts) if e not in named]   # ascending, as np.setdiff1d
+        if others:            # rng.choice(others) is others[rng.choice(len(others))]
+            predicted[t, layer, j] = others[rng.choice(len(others))]
     return ExpertTrace(routes, predicted, topic)
 
 
