@@ -119,7 +119,9 @@ class ExpertOffloadingEnv(PaperEnv):
     ## Starting State
 
     An empty cache and a fresh trace of ``num_tokens`` tokens. ``reset(options={"instance":
-    trace})`` replays an ``ExpertTrace``; other option keys are a ``ValueError``.
+    trace})`` replays an ``ExpertTrace`` (routes and predictions of shape (num_tokens,
+    layers, top_k), expert ids in [0, experts), else a ``ValueError``); other option keys
+    are a ``ValueError``.
 
     ## Episode End
 
