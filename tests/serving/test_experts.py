@@ -70,3 +70,19 @@ def test_every_token_is_served_once_and_nobody_starves():
     m = runs[0].metrics
     assert m["mean_wait"] < 64                # the oldest token always joins the batch
     assert runs[0].metrics["episode_length"] == 512 / 16
+
+
+def test_replayed_trace_with_expert_ids_out_of_range_is_refused():
+    import dataclasses
+
+    import gymnasium as gym
+
+    env = gym.make("ExpertOffloading-v0", num_tokens=64)
+    env.reset(seed=0)
+    trace = env.unwrapped.model()
+    env.reset(options={"instance": trace})                  # its own trace replays
+    for name, bad in (("routes", 16), ("predicted", -1)):
+        ids = getattr(trace, name).copy()
+        ids[3, 1, 0] = bad
+        with pytest.raises(ValueError, match=f"instance.*{name}"):
+            env.reset(options={"instance": dataclasses.replace(trace, **{name: ids})})

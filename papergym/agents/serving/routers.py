@@ -13,7 +13,8 @@ BASELINES = ("the oracle and fixed-choice baselines of Tryage (arXiv 2308.11601)
 
 
 def _legal(info) -> np.ndarray:
-    return np.flatnonzero(np.asarray(info["action_mask"]))
+    """The legal options' indices (np.flatnonzero without its wrappers: routers run per token)."""
+    return np.asarray(info["action_mask"]).ravel().nonzero()[0]
 
 
 class OracleRouter(Agent):

@@ -68,10 +68,11 @@ def sample_trace(rng: np.random.Generator, *, num_tokens: int, layers: int, expe
     routes = np.argsort(-keys, axis=2)[:, :, :top_k]
     predicted = routes.copy()
     wrong = rng.random(routes.shape) >= accuracy
-    for t, layer, j in zip(*np.nonzero(wrong)):
-        others = np.setdiff1d(np.arange(experts), predicted[t, layer])
-        if len(others):
-            predicted[t, layer, j] = rng.choice(others)
+    for t, layer, j in np.argwhere(wrong).tolist():
+        named = set(predicted[t, layer].tolist())
+        others = [e for e in range(experts) if e not in named]   # ascending, as np.setdiff1d
+        if others:            # rng.choice(others) is others[rng.choice(len(others))]
+            predicted[t, layer, j] = others[rng.choice(len(others))]
     return ExpertTrace(routes, predicted, topic)
 
 
@@ -118,7 +119,9 @@ class ExpertOffloadingEnv(PaperEnv):
     ## Starting State
 
     An empty cache and a fresh trace of ``num_tokens`` tokens. ``reset(options={"instance":
-    trace})`` replays an ``ExpertTrace``; other option keys are a ``ValueError``.
+    trace})`` replays an ``ExpertTrace`` (routes and predictions of shape (num_tokens,
+    layers, top_k), expert ids in [0, experts), else a ``ValueError``); other option keys
+    are a ``ValueError``.
 
     ## Episode End
 
@@ -218,44 +221,85 @@ class ExpertOffloadingEnv(PaperEnv):
 
     # ------------------------------------------------------------------ helpers
     def _fill_queue(self) -> None:
-        while len(self._queue) < self.queue_size and self._next < self.num_tokens:
-            self._queue.append(self._next)
-            self._arrived[self._next] = self._batches
-            self._next += 1
+        arriving = min(self.queue_size - len(self._queue), self.num_tokens - self._next)
+        if arriving > 0:
+            self._queue.extend(range(self._next, self._next + arriving))
+            self._arrived[self._next:self._next + arriving] = self._batches
+            self._next += arriving
 
     def _observation(self) -> dict[str, np.ndarray]:
         L, E, Q = self.layers, self.experts, self.queue_size
-        predicted = np.zeros((Q, L, E), dtype=np.int8)
-        waiting = np.zeros(Q, dtype=np.float32)
-        if self._queue:
-            tokens = np.asarray(self._queue)
-            rows = np.arange(len(tokens))[:, None, None]
-            predicted[rows, np.arange(L)[None, :, None], self._trace.predicted[tokens]] = 1
-            waiting[:len(tokens)] = np.minimum(1.0, (self._batches - self._arrived[tokens]) / 64)
-        return {"predicted": predicted, "cache": self._cache.astype(np.int8),
-                "last_use": self._last_use.astype(np.float32), "waiting": waiting}
+        queue, size = self._queue, len(self._queue)
+        if size and queue[-1] - queue[0] == size - 1:     # consecutive tokens (no regrouping)
+            tokens = slice(queue[0], queue[0] + size)
+        else:
+            tokens = queue
+        if size == Q:
+            predicted = self._predicted_onehot[tokens]
+            predicted = predicted.copy() if isinstance(tokens, slice) else predicted
+            waiting = self._wait_share[self._batches - self._arrived[tokens]]
+        else:
+            predicted = np.zeros((Q, L * E), dtype=np.int8)
+            waiting = np.zeros(Q, dtype=np.float32)
+            if size:
+                predicted[:size] = self._predicted_onehot[tokens]
+                waiting[:size] = self._wait_share[self._batches - self._arrived[tokens]]
+        return {"predicted": predicted.reshape(Q, L, E),
+                "cache": self._cache.reshape(L, E).astype(np.int8),
+                "last_use": self._last_use.copy(), "waiting": waiting}
+
+    def _oracle_hits(self) -> np.float64:
+        """The hits of the best cache for each batch: per batch and layer, the
+        ``cache_size`` largest expert counts."""
+        counts = self._batch_counts[:self._batches].reshape(self._batches, self.layers, -1)
+        return np.float64(np.sort(counts, axis=2)[:, :, self.experts - self.cache_size:].sum())
+
+    def _check_trace(self, trace) -> None:
+        shape = (self.num_tokens, self.layers, self.top_k)
+        if not isinstance(trace, ExpertTrace) or trace.routes.shape != shape:
+            raise ValueError(f"options['instance'] must be an ExpertTrace with routes of shape "
+                             f"{shape}, got {getattr(trace, 'routes', trace)!r:.80}")
+        for name in ("routes", "predicted"):
+            ids = getattr(trace, name)
+            if ids.shape != shape or ids.dtype.kind not in "iu" or \
+                    ids.min() < 0 or ids.max() >= self.experts:
+                raise ValueError(f"options['instance'] must be an ExpertTrace whose {name} are "
+                                 f"expert ids in [0, {self.experts}) of shape {shape}")
 
     # ------------------------------------------------------------------ API
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
         options = check_options(options, OPTION_KEYS, type(self).__name__)
         trace = (options or {}).get("instance")
-        shape = (self.num_tokens, self.layers, self.top_k)
         if trace is None:
             trace = sample_trace(self.np_random, num_tokens=self.num_tokens, layers=self.layers,
                                  experts=self.experts, top_k=self.top_k, topics=self.topics,
                                  concentration=self.concentration, streams=self.streams,
                                  mean_sequence=self.mean_sequence,
                                  accuracy=self.predictor_accuracy)
-        elif not isinstance(trace, ExpertTrace) or trace.routes.shape != shape:
-            raise ValueError(f"options['instance'] must be an ExpertTrace with routes of shape "
-                             f"{shape}, got {getattr(trace, 'routes', trace)!r:.80}")
+        else:
+            self._check_trace(trace)
         self._trace = self._model = trace
-        self._cache = np.zeros((self.layers, self.experts), dtype=bool)
-        self._last_use = np.zeros((self.layers, self.experts))
+        # per-episode index arrays the hot step reads (issue 19: >= 10^5 tokens/s): expert
+        # ids flattened to layer * experts + expert, one row of layers * top_k per token
+        L, E = self.layers, self.experts
+        offsets = (np.arange(L) * E)[None, :, None]
+        self._routes_flat = (trace.routes + offsets).reshape(self.num_tokens, -1)
+        self._predicted_onehot = np.zeros((self.num_tokens, L * E), dtype=np.int8)
+        np.put_along_axis(self._predicted_onehot,
+                          (trace.predicted + offsets).reshape(self.num_tokens, -1), 1, axis=1)
+        self._layer_offsets = (np.arange(L) * E)[:, None]
+        self._cache = np.zeros(L * E, dtype=bool)                   # flat: layer * E + expert
+        self._last_use = np.zeros((L, E), dtype=np.float32)
+        self._shares: dict[int, np.ndarray] = {}
+        # a token's waiting time as observed, by batches waited (at most one per batch)
+        self._wait_share = np.minimum(1.0, np.arange(self.num_tokens + 1) / 64).astype(np.float32)
+        # every batch's expert counts, for the oracle bound at the end (one sort, not one a batch)
+        self._batch_counts = np.zeros((-(-self.num_tokens // self.batch_size), L * E),
+                                      dtype=np.min_scalar_type(self.batch_size * self.top_k))
         self._queue, self._next, self._batches = [], 0, 0
         self._arrived = np.zeros(self.num_tokens, dtype=np.int64)
-        self._totals = dict.fromkeys(("hits", "activations", "oracle_hits", "prefetches",
+        self._totals = dict.fromkeys(("hits", "activations", "prefetches",
                                       "demand_loads", "stall_ms", "time_ms", "wait"), 0.0)
         self._prev_compute_ms = 0.0
         self._fill_queue()
@@ -268,67 +312,80 @@ class ExpertOffloadingEnv(PaperEnv):
         if not isinstance(action, dict) or set(action) != {"expert_scores", "token_scores"}:
             raise InvalidAction("action must be a dict with keys 'expert_scores' and "
                                 f"'token_scores', got {action!r:.80}")
+        L, E, C = self.layers, self.experts, self.cache_size
         scores = np.asarray(action["expert_scores"], dtype=np.float64)
         token_scores = np.asarray(action["token_scores"], dtype=np.float64)
-        if scores.shape != (self.layers, self.experts) or \
-                token_scores.shape != (self.queue_size,) or \
-                not (np.all(np.isfinite(scores)) and np.all(np.isfinite(token_scores))):
+        if scores.shape != (L, E) or token_scores.shape != (self.queue_size,) or \
+                not (np.isfinite(scores).all() and np.isfinite(token_scores).all()):
             raise InvalidAction("action scores must be finite arrays of shapes "
-                                f"{(self.layers, self.experts)} and {(self.queue_size,)}")
+                                f"{(L, E)} and {(self.queue_size,)}")
         # 1. the batch
-        n = min(self.batch_size, len(self._queue))
+        queue = self._queue
+        n = min(self.batch_size, len(queue))
         if self.regroup:
-            order = np.lexsort((np.arange(len(self._queue)), -token_scores[:len(self._queue)]))
+            order = np.lexsort((np.arange(len(queue)), -token_scores[:len(queue)]))
             chosen = sorted(order[:n].tolist())
-        else:
-            chosen = list(range(n))
-        batch = np.asarray([self._queue[i] for i in chosen])
+            batch = np.asarray([queue[i] for i in chosen])
+            routes = self._routes_flat[batch]                       # (n, L * k)
+            arrived = self._arrived[batch]
+        else:                           # the oldest n tokens: consecutive ids queue[0], ...
+            routes = self._routes_flat[queue[0]:queue[0] + n]
+            arrived = self._arrived[queue[0]:queue[0] + n]
         # 2. the resident set: top cache_size scores per layer, resident experts win ties
-        keys = scores + 1e-9 * self._cache
-        target = np.zeros_like(self._cache)
-        top = np.argsort(-keys, axis=1, kind="stable")[:, :self.cache_size]
-        np.put_along_axis(target, top, True, axis=1)
-        prefetches = int((target & ~self._cache).sum())
-        self._cache = target
-        # 3. the batch runs
-        routes = self._trace.routes[batch]                       # (n, L, k)
-        counts = np.zeros((self.layers, self.experts))
-        np.add.at(counts, (np.arange(self.layers)[None, :, None], routes), 1.0)
-        activations = n * self.layers * self.top_k
-        hits = float((counts * self._cache).sum())
-        best = np.sort(counts, axis=1)[:, ::-1][:, :self.cache_size].sum()
-        needed = counts > 0
-        demand = int((needed & ~self._cache).sum())
-        compute_ms = self.layers * self.compute_ms_per_layer
+        cache = self._cache
+        neg_keys = -1e-9 * cache.reshape(L, E) - scores          # -(scores + 1e-9 * cache)
+        top = np.argsort(neg_keys, axis=1, kind="stable")[:, :C]
+        target = np.zeros(L * E, dtype=bool)
+        target[top + self._layer_offsets] = True
+        prefetches = int(np.count_nonzero(target > cache))
+        # 3. the batch runs (integer counts: every sum below is exact)
+        counts = np.bincount(routes.ravel(), minlength=L * E)
+        activations = n * L * self.top_k
+        hits = float(np.count_nonzero(target[routes]))
+        self._batch_counts[self._batches] = counts
+        missing = (counts > 0) > target
+        demand = int(np.count_nonzero(missing))
+        compute_ms = L * self.compute_ms_per_layer
         stall_ms = max(0.0, prefetches * self.load_ms - self._prev_compute_ms) + demand * self.load_ms
         self._prev_compute_ms = compute_ms
-        # demand-loaded experts displace the least-used residents of their layer
-        for layer in np.nonzero((needed & ~self._cache).any(axis=1))[0]:
-            ranked = np.lexsort((-self._cache[layer].astype(int), -counts[layer]))
-            self._cache[layer] = False
-            self._cache[layer, ranked[:self.cache_size]] = True
-        self._last_use = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        if demand:
+            # demand-loaded experts displace the least-used residents of their layer: keep
+            # the top cache_size by (count, resident) descending, lower expert id first. A
+            # layer without a miss keeps its residents: they are its cache_size top keys.
+            ranked = np.argsort((-2 * counts - target).reshape(L, E), axis=1,
+                                kind="stable")[:, :C]
+            target = np.zeros(L * E, dtype=bool)
+            target[ranked + self._layer_offsets] = True
+        self._cache = target
+        # each expert's share of its layer's count (n * k): a float32 table per batch size
+        share = self._shares.get(n)
+        if share is None:
+            share = self._shares[n] = (np.arange(n * self.top_k + 1)
+                                       / float(n * self.top_k)).astype(np.float32)
+        self._last_use = share[counts.reshape(L, E)]
         # 4. bookkeeping
         t = self._totals
         t["hits"] += hits
         t["activations"] += activations
-        t["oracle_hits"] += best
         t["prefetches"] += prefetches
         t["demand_loads"] += demand
         t["stall_ms"] += stall_ms
         t["time_ms"] += compute_ms + stall_ms
-        t["wait"] += float((self._batches - self._arrived[batch]).sum())
-        for i in reversed(chosen):
-            del self._queue[i]
+        t["wait"] += float(n * self._batches - int(arrived.sum()))
+        if self.regroup:
+            for i in reversed(chosen):
+                del queue[i]
+        else:
+            del queue[:n]
         self._batches += 1
         self._fill_queue()
         info = {"hits": hits, "activations": float(activations), "prefetches": prefetches,
                 "demand_loads": demand, "stall_ms": stall_ms, "batch_ms": compute_ms + stall_ms}
-        terminated = not self._queue
+        terminated = not queue
         if terminated:
             info["metrics"] = {
                 "hit_ratio": t["hits"] / t["activations"],
-                "oracle_hit_ratio": t["oracle_hits"] / t["activations"],
+                "oracle_hit_ratio": self._oracle_hits() / t["activations"],
                 "transfers": t["prefetches"] + t["demand_loads"],
                 "stall_ms": t["stall_ms"],
                 "tokens_per_s": self.num_tokens / (t["time_ms"] / 1000.0),

@@ -185,6 +185,7 @@ class LLMRoutingEnv(PaperEnv):
         self._mask = (big <= (np.inf if self.big_budget is None else self.big_budget)
                       ).astype(np.int8)
         self.action_space = gym.spaces.Discrete(n_options)
+        self._n_options, self._legal = n_options, self._mask.astype(bool).tolist()
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (n_features,), np.float32)
         self._t: int | None = None
 
@@ -232,7 +233,7 @@ class LLMRoutingEnv(PaperEnv):
 
     def _observation(self) -> np.ndarray:
         t = min(self._t, self.num_queries - 1)
-        return self._model.features[t].astype(np.float32)
+        return self._features32[t].copy()        # a fresh array: callers may write to it
 
     # ------------------------------------------------------------------ API
     def reset(self, *, seed=None, options=None):
@@ -247,7 +248,9 @@ class LLMRoutingEnv(PaperEnv):
                              f"{self.variant!r} with {self.num_queries} queries")
         self._model = instance
         rewards = instance.reward()
-        self._best = np.where(self._mask[None, :] == 1, rewards, -np.inf).max(axis=1)
+        # per-episode arrays the hot step only reads (issue 19: >= 10^5 steps/s)
+        self._best = np.where(self._mask[None, :] == 1, rewards, -np.inf).max(axis=1).tolist()
+        self._features32 = instance.features.astype(np.float32)
         self._t = 0
         self._log = {"reward": 0.0, "quality": 0.0, "cost": 0.0, "best": 0, "big": 0.0}
         self._chosen = np.zeros(self.num_queries, dtype=np.int64)
@@ -261,30 +264,34 @@ class LLMRoutingEnv(PaperEnv):
     def step(self, action):
         if self._t is None or self._t >= self.num_queries:
             raise ResetNeeded("step() before reset() or after the episode ended")
-        if isinstance(action, (bool, np.bool_)) or not self.action_space.contains(action):
-            raise InvalidAction(f"action must be an option in [0, {self.action_space.n}), "
-                                f"got {action!r}")
+        # fast path: a plain or int64 integer in range is what Discrete.contains accepts
+        if not ((type(action) is int or type(action) is np.int64)
+                and 0 <= action < self._n_options):
+            if isinstance(action, (bool, np.bool_)) or not self.action_space.contains(action):
+                raise InvalidAction(f"action must be an option in [0, {self.action_space.n}), "
+                                    f"got {action!r}")
         action = int(action)
-        if not self._mask[action]:
+        if not self._legal[action]:
             raise InvalidAction(f"route {self.routes[action].tolist()} uses more than "
                                 f"big_budget={self.big_budget} big modules")
         t, inst = self._t, self._model
-        quality, cost = float(inst.quality[t, action]), float(inst.cost[t, action])
+        quality, cost = inst.quality.item(t, action), inst.cost.item(t, action)
         reward = quality - self.lam * cost
-        regret = float(self._best[t] - reward)
+        regret = self._best[t] - reward
         log = self._log
         log["reward"] += reward
         log["quality"] += quality
         log["cost"] += cost
-        log["best"] += int(regret <= 1e-12)
+        log["best"] += regret <= 1e-12
         self._chosen[t] = action
-        self._t += 1
-        terminated = self._t >= self.num_queries
+        self._t = t = t + 1
+        terminated = t >= self.num_queries
         info = {"quality": quality, "cost": cost, "regret": regret,
-                "action_mask": self.action_masks()}
+                "action_mask": self._mask.copy()}
         if terminated:
             info["metrics"] = self._metrics()
-        return self._observation(), reward, terminated, False, info
+            t -= 1                                   # the last query's features again
+        return self._features32[t].copy(), reward, terminated, False, info
 
     def _metrics(self) -> dict[str, float]:
         n, log, inst = self.num_queries, self._log, self._model
