@@ -376,6 +376,15 @@ def test_cli_unknown_env_kwarg_exits_2_listing_the_accepted_names(capsys):
     assert "it accepts k, n_pages, horizon" in err and "Traceback" not in err
 
 
+def test_cli_repeated_kw_flags_add_up(capsys):
+    """``--kw a=1 --kw b=2`` passes both (a repeated flag used to replace the first)."""
+    assert main(["run", "Paging-v0", "lru", "--kw", "kk=3", "--kw", "k=3"]) == 2
+    assert "unknown env keyword argument 'kk'" in capsys.readouterr().err
+    assert main(["leaderboard", "--envs", "Paging-v0", "--agents", "lru", "--seeds", "1",
+                 "--kw", "kk=3", "--kw", "k=3", "--report-only"]) == 2
+    assert "kk" in capsys.readouterr().err
+
+
 def test_cli_run_refuses_zero_seeds_or_episodes(capsys):
     assert main(["run", "Paging-v0", "lru", "--episodes", "0"]) == 2
     assert "--episodes must be >= 1, got 0" in capsys.readouterr().err

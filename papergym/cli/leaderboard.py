@@ -36,7 +36,7 @@ def add_leaderboard_parser(subparsers) -> argparse.ArgumentParser:
     sel.add_argument("--quick", action="store_true",
                      help="reference agents + random, each env's quick_kwargs, 3 seeds")
     sel.add_argument("--experiment", metavar="FILE", help="a TOML/YAML experiment file")
-    sel.add_argument("--kw", nargs="*", metavar="KEY=VALUE",
+    sel.add_argument("--kw", nargs="*", action="extend", metavar="KEY=VALUE",
                      help="env keyword arguments (replace the envs' leaderboard_configs)")
     sel.add_argument("--max-steps", type=int, help="safety stop per episode")
     sel.add_argument("--allow-pickle", action="store_true",

@@ -157,8 +157,8 @@ def add_run_parser(sub) -> None:
     p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
     p.add_argument("--seed0", type=int, default=0, help="first seed (default 0)")
     p.add_argument("--episodes", type=int, default=1, help="episodes per seed (default 1)")
-    p.add_argument("--kw", nargs="*", metavar="KEY=VALUE", help="env keyword arguments")
-    p.add_argument("--agent-kw", nargs="*", metavar="KEY=VALUE", help="agent keyword arguments")
+    p.add_argument("--kw", nargs="*", action="extend", metavar="KEY=VALUE", help="env keyword arguments")
+    p.add_argument("--agent-kw", nargs="*", action="extend", metavar="KEY=VALUE", help="agent keyword arguments")
     p.add_argument("--trace", metavar="FILE",
                    help="replay a request trace (one page id per line, or a CSV column with "
                         "--trace-column): env ids that take a trace, e.g. Paging-v0")
