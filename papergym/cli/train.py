@@ -96,7 +96,7 @@ def args_from_namespace(ns: argparse.Namespace, cls: type | None = None):
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "train", help="train an SB3 agent (PPO, A2C, DQN, MaskablePPO) with W&B logging",
+        "train", help="train an SB3 agent (PPO, A2C, DQN, SAC, TD3, MaskablePPO) with W&B logging",
         description="Train with Stable-Baselines3 on a papergym env, log to W&B (offline by "
                     "default), save the model (weights + JSON description) so `papergym "
                     "leaderboard --agents sb3:<path>` ranks it.  Same as scripts/train_sb3.py.")

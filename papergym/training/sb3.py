@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from papergym.training.tracking import WANDB_MODES, default_wandb_mode, log_metrics, start_wandb
+from papergym.wrappers.sb3 import SB3_ALGOS
 
 __all__ = ["TrainArgs", "train", "check_train_args"]
 
@@ -31,8 +32,8 @@ __all__ = ["TrainArgs", "train", "check_train_args"]
 class TrainArgs:
     env: str = field(default="Paging-v0", metadata={"help": "registered env id"})
     algo: str = field(default="auto", metadata={
-        "help": "auto (MaskablePPO where the env masks actions, else PPO), PPO, A2C, DQN or "
-                "MaskablePPO"})
+        "help": "auto (MaskablePPO where the env masks actions, else PPO), PPO, A2C, DQN, "
+                "SAC, TD3 (continuous actions) or MaskablePPO"})
     steps: int = field(default=50_000, metadata={"help": "total environment steps"})
     seed: int = field(default=0, metadata={"help": "seed of the env, the model and torch"})
     kw: dict[str, Any] = field(default_factory=dict, metadata={
@@ -57,7 +58,6 @@ class TrainArgs:
     verbose: int = field(default=0, metadata={"help": "1 prints SB3's training tables"})
 
 
-SB3_ALGOS = ("PPO", "A2C", "DQN", "MaskablePPO")  # the same as papergym.wrappers.sb3's
 
 
 def check_train_args(args: TrainArgs) -> None:
@@ -126,7 +126,12 @@ def train(args: TrainArgs) -> Path:
     from papergym.agents.base import SB3Agent
     from papergym.results import papergym_version
     from papergym.runner import EnvArgumentError, run
-    from papergym.wrappers.sb3 import _algo_class, save_sb3_model, sb3_wrap
+    from papergym.wrappers.sb3 import (
+        CONTINUOUS_ALGOS,
+        _algo_class,
+        save_sb3_model,
+        sb3_wrap,
+    )
 
     # 1. The env, as SB3 sees it (Dict spaces flattened, action_masks() for MaskablePPO).
     try:
@@ -145,6 +150,9 @@ def train(args: TrainArgs) -> Path:
                          "reads masks; use --algo MaskablePPO (or auto)")
     discrete = algo == "DQN"
     env = sb3_wrap(raw, discrete_actions=discrete)
+    if algo in CONTINUOUS_ALGOS and not isinstance(env.action_space, gym.spaces.Box):
+        raise ValueError(f"--algo {algo} needs a continuous (Box) action space; {args.env} "
+                         f"has {env.action_space} (use PPO, A2C or DQN)")
     env.reset(seed=args.seed)
 
     # 2. W&B: one run per training job, offline unless asked otherwise.
@@ -158,7 +166,7 @@ def train(args: TrainArgs) -> Path:
     hyper: dict[str, Any] = {}
     if args.learning_rate is not None:
         hyper["learning_rate"] = args.learning_rate
-    if args.n_steps is not None and algo != "DQN":
+    if args.n_steps is not None and algo in ("PPO", "A2C", "MaskablePPO"):
         hyper["n_steps"] = args.n_steps
         if algo in ("PPO", "MaskablePPO"):
             hyper["batch_size"] = min(64, args.n_steps)

@@ -34,7 +34,7 @@ from gymnasium import spaces
 from papergym.wrappers.metrics import RecordMetrics
 
 __all__ = ["ActionMasks", "DiscretizeMultiDiscrete", "FlattenDictAction", "FlattenDictObservation",
-           "MODEL_FORMAT", "SB3_ALGOS", "UnsafeModelError", "description_path",
+           "CONTINUOUS_ALGOS", "MODEL_FORMAT", "SB3_ALGOS", "UnsafeModelError", "description_path",
            "flat_action_space", "flatten_observation", "is_pickle_model", "load_sb3_model",
            "load_sb3_policy", "model_files", "model_zip_path", "read_description",
            "save_sb3_model", "sb3_wrap", "sidecar_path", "unflatten_action"]
@@ -216,7 +216,9 @@ def _wraps(env: gym.Env, wrapper_class: type) -> bool:
         env = env.env
 
 
-SB3_ALGOS = ("PPO", "A2C", "DQN", "MaskablePPO")
+SB3_ALGOS = ("PPO", "A2C", "DQN", "SAC", "TD3", "MaskablePPO")
+#: the algorithms that need a continuous (Box) action space
+CONTINUOUS_ALGOS = ("SAC", "TD3")
 
 
 def _algo_class(algo: str):

@@ -56,6 +56,20 @@ def test_every_algorithm_trains_saves_and_plays_through_the_runner(tmp_path, alg
     assert episode.metrics["hits"] + episode.metrics["misses"] == 4
 
 
+@pytest.mark.parametrize("algo", ["SAC", "TD3"])
+def test_continuous_algorithms_train_save_and_play_on_a_box_env(tmp_path, algo):
+    """SAC/TD3 models are saved as weights + description and load through sb3:<path>."""
+    kw = {"horizon": 8}
+    path = train(TrainArgs(env="MultiChannelAutobidding-v0", algo=algo, steps=24, seed=0,
+                           kw=kw, save_dir=str(tmp_path), eval_seeds=0,
+                           wandb_mode="disabled", progress=False))
+    assert json.loads(path.read_text())["algo"] == algo
+    episodes = papergym.run("MultiChannelAutobidding-v0", f"sb3:{path}", seeds=[3, 4], **kw)
+    assert [e.metrics["horizon"] for e in episodes] == [8.0, 8.0]
+    again = papergym.run("MultiChannelAutobidding-v0", f"sb3:{path}", seeds=[3, 4], **kw)
+    assert [e.metrics for e in again] == [e.metrics for e in episodes]  # a deterministic policy
+
+
 def test_run_agent_logs_every_episode(tmp_path):
     script = runpy.run_path(str(REPO / "scripts" / "run_agent.py"))
     code = script["main"](["--env", "ToyHits-v0", "--agent", "toy_hint", "--seeds", "2",
@@ -94,13 +108,15 @@ def test_a_model_retrained_at_the_same_path_is_planned_as_a_new_agent(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--env", "ToyHits-v0", "--algo", "PPQ"], "--algo must be one of PPO, A2C, DQN, MaskablePPO"),
+    (["--env", "ToyHits-v0", "--algo", "PPQ"], "--algo must be one of PPO, A2C, DQN, SAC, TD3, MaskablePPO"),
     (["--env", "ToyHitz-v0"], "did you mean ToyHits-v0"),
     (["--env", "ToyHits-v0", "--steps", "0"], "--steps must be a whole number >= 1"),
     (["--env", "ToyHits-v0", "--save-dir", "FILE/models"], "is not a writable folder"),
     (["--env", "Paging-v0", "--kw", "k=0"], "Paging-v0: k must be"),
     (["--env", "ToyHits-v0", "--wandb-mode", "cloud"], "--wandb-mode must be one of"),
     (["--env", "ToyHits-v0", "--kw", "nope=1"], "unknown env keyword argument 'nope'"),
+    (["--env", "ToyHits-v0", "--algo", "SAC", "--steps", "16"],
+     "--algo SAC needs a continuous (Box) action space"),
     (["--env", "Paging-v0", "--algo", "PPO", "--steps", "16"],
      "--algo PPO cannot train on Paging-v0: the env masks actions"),
 ])
