@@ -40,43 +40,39 @@ ADVERSARIAL_TARGET = 1
 
 def phase_partition(seq: np.ndarray, k: int) -> np.ndarray:
     """Phase index of every request (the k-distinct-pages partition, phases from 0)."""
-    requests = np.asarray(seq, dtype=np.int64).tolist()
-    seen = [-1] * (max(requests, default=-1) + 1)  # phase in which each page was last seen
+    requests = np.asarray(seq).tolist()
     starts = [0]  # index of the first request of every phase
-    j, distinct = 0, 0
+    current: set = set()  # the distinct pages of the phase under way
     for t, p in enumerate(requests):
-        if seen[p] != j:
-            distinct += 1
-            if distinct > k:
-                j, distinct = j + 1, 1
+        if p not in current:
+            if len(current) == k:
                 starts.append(t)
-            seen[p] = j
+                current = set()
+            current.add(p)
     lengths = np.diff(np.append(starts, len(requests)))
-    return np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    return np.repeat(np.arange(len(starts)), lengths)
 
 
 def phase_bits(seq: np.ndarray, k: int, phase: np.ndarray | None = None) -> np.ndarray:
     """True phase bits: 1 ("safe to evict") iff the requested page is *not* requested in
-    the next phase.
+    the next phase.  ``phase`` (optional) is the partition to use, as from
+    :func:`phase_partition`; it saves recomputing it.
 
-    One backward pass computes "requested in the next phase": if the next request of the
-    page lies in the same phase, the answer is that request's; if it lies in the next
-    phase, yes; otherwise no.  The bit is its negation.
+    One backward pass: if the next request of the page lies in the same phase, the bit is
+    that request's; if it lies in the next phase, 0; otherwise (later phase, or never) 1.
     """
-    seq = np.asarray(seq, dtype=np.int64)
-    T = len(seq)
     phase = phase_partition(seq, k) if phase is None else phase
-    nxt = next_use(seq)
-    returns = np.zeros(T, dtype=np.int8)
-    ph, nx = phase.tolist(), nxt.tolist()
-    for t in range(T - 1, -1, -1):
+    ph, nx = phase.tolist(), next_use(seq).tolist()
+    T = len(ph)
+    safe = [1] * T
+    for t in reversed(range(T)):
         n = nx[t]
         if n < T:
             if ph[n] == ph[t]:
-                returns[t] = returns[n]
+                safe[t] = safe[n]
             elif ph[n] == ph[t] + 1:
-                returns[t] = 1
-    return (1 - returns).astype(np.int8)
+                safe[t] = 0
+    return np.array(safe, dtype=np.int8)
 
 
 def next_arrivals(nxt: np.ndarray) -> np.ndarray:
@@ -130,13 +126,15 @@ def corrupt_arrivals(true_next: np.ndarray, rng: np.random.Generator, *, noise: 
     possible) is never wrong.  One uniform draw per request for the decision and one per
     request for the value, from ``rng``.
 
-    ``mode="adversarial"``: exactly ``min(budget, T)`` wrong predictions, no randomness:
-    the requests whose page is next requested furthest in the future are predicted to
-    return at once (``t+1``), hiding the pages an optimal algorithm would evict first.
+    ``mode="adversarial"``: exactly ``min(budget, #candidates)`` wrong predictions, no
+    randomness.  The candidates are the requests whose page does not return at once
+    (true time above ``t+1``); those whose page is next requested furthest in the future
+    are predicted to return at once (``t+1``), hiding the pages an optimal algorithm would
+    evict first.
     """
     true_next = np.asarray(true_next, dtype=np.int64)
     T = len(true_next)
-    t = np.arange(T, dtype=np.int64)
+    t = np.arange(T)
     out = true_next.copy()
     if mode == "random":
         wrong = rng.random(T) < noise
