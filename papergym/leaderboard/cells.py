@@ -9,12 +9,14 @@ they are read with defaults so an env without them still works.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +85,34 @@ class Cell:
     def key(self) -> CellKey:
         return CellKey.of(self.env_id, self.env_kwargs, self.agent, self.agent_config, self.seed)
 
-    @property
+    @cached_property
     def evaluation(self) -> dict[str, Any]:
-        """How the cell is run (not part of its key; stored beside it)."""
-        return {"episodes": self.episodes, "max_steps": self.max_steps}
+        """How the cell is run (not part of its key; stored beside it): episodes, the step
+        limit, and the content digest of every env argument that names a file (a replayed
+        trace), so a cell stored from other file contents is rerun, not reused."""
+        files = input_file_digests(self.env_kwargs)
+        return {"episodes": self.episodes, "max_steps": self.max_steps,
+                **({"files": files} if files else {})}
 
     def label(self) -> str:
         kw = ",".join(f"{k}={v}" for k, v in sorted(self.env_kwargs.items()))
         who = f"{self.role}={self.agent}" if self.role else self.agent
         return f"{self.env_id}{'(' + kw + ')' if kw else ''} {who} seed={self.seed}"
+
+
+def input_file_digests(env_kwargs: Mapping[str, Any]) -> dict[str, str]:
+    """``{argument: sha256}`` of the env arguments whose value names an existing file
+    (e.g. Paging-v0's ``trace``): a stored cell keyed by the path alone would otherwise be
+    reused after the file changed."""
+    digests = {}
+    for name, value in sorted(env_kwargs.items()):
+        if isinstance(value, (str, os.PathLike)) and str(value) and os.path.isfile(value):
+            digest = hashlib.sha256()
+            with open(value, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            digests[name] = digest.hexdigest()
+    return digests
 
 
 @dataclass(frozen=True)

@@ -308,6 +308,27 @@ def test_cells_stored_under_other_episodes_or_step_limit_are_rerun_not_reused(tm
         assert all(c.evaluation["max_steps"] == 3 for c in db.cells())
 
 
+def test_a_cell_replaying_a_changed_trace_file_is_rerun_not_reused(tmp_path):
+    """Env arguments that name a file are keyed by path, and the file's content digest is
+    part of the evaluation: after the trace changes, its stored cells are stale."""
+    trace = tmp_path / "trace.txt"
+    trace.write_text("\n".join(str(p % 5) for p in range(40)))
+    envs = [{"id": "Paging-v0", "kwargs": {"k": 3, "trace": str(trace)}}]
+    with ResultsStore(tmp_path / "t.sqlite") as db:
+        cells, _ = plan(envs, ["lru"], seeds=2)
+        assert execute(cells, db, workers=1).ran == 2
+        first = {c.seed: c.episodes[0]["metrics"]["faults"] for c in db.cells()}
+        again, _ = plan(envs, ["lru"], seeds=2)
+        assert execute(again, db, workers=1).skipped == 2  # same file: reused
+        trace.write_text("\n".join(str(p % 3) for p in range(40)))  # 3 pages fit in k = 3
+        changed, _ = plan(envs, ["lru"], seeds=2)
+        stats = execute(changed, db, workers=1)
+        assert (stats.ran, stats.stale, stats.skipped) == (2, 2, 0)
+        assert len(db) == 2
+        assert {c.seed: c.episodes[0]["metrics"]["faults"] for c in db.cells()} != first
+        assert all(set(c.evaluation["files"]) == {"trace"} for c in db.cells())
+
+
 def test_a_report_leaves_out_cells_stored_under_another_evaluation(tmp_path, capsys):
     from papergym.cli import main
 
