@@ -125,6 +125,23 @@ def test_registration_is_idempotent():
     assert registration.FAMILIES["paging"].env_ids == before
 
 
+@pytest.mark.parametrize("value", [np.array(["a"]), np.array(["a", "b"]), [1],
+                                   {1: 2}, float("nan"), None])
+def test_check_choice_refuses_arrays_and_uncomparable_values_naming_the_argument(value):
+    """An array's ``==`` is elementwise: ``np.array(["a"])`` used to pass as the choice "a"
+    (and a longer array raised numpy's own error, naming nothing)."""
+    with pytest.raises(ValueError, match=r"^mode must be one of 'a', 'b', 1, got "):
+        check_choice("mode", value, ("a", "b", 1))
+
+
+def test_check_choice_takes_numpy_scalars_and_any_iterable_of_choices():
+    assert check_choice("mode", np.str_("b"), ("a", "b")) == "b"
+    assert check_choice("n", np.int64(2), range(1, 4)) == 2
+    assert check_choice("mode", "b", (c for c in "ab")) == "b"
+    with pytest.raises(ValueError, match=r"^mode must be one of 'a', 'b', got 'c'$"):
+        check_choice("mode", "c", (c for c in "ab"))
+
+
 def test_check_options():
     from papergym.utils.checks import check_options
 
@@ -162,6 +179,9 @@ def test_check_choice_bool_rules_and_array_edges():
 
 def test_check_options_messages():
     from papergym.utils.checks import check_options
+
+    with pytest.raises(ValueError, match=r"^options: unknown key 'a', 'b'; reset accepts 'c'$"):
+        check_options({"a": 1, "b": 2}, ("c",))  # every unknown key, and "reset" by default
 
     with pytest.raises(ValueError, match=r"^options: unknown key 'zzz'; Env accepts 'instance', 'seed_list'$"):
         check_options({"zzz": 1}, ("instance", "seed_list"), "Env")

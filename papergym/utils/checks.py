@@ -70,15 +70,24 @@ def check_probability(name: str, value: Any) -> float:
     return check_real(name, value, low=0.0, high=1.0)
 
 
-def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
-    """``value`` if it is one of ``choices``, else ``ValueError("<name> must be one of ...")``."""
-    choices = tuple(choices)
+def _equal(value: Any, choice: Any) -> bool:
+    """``value == choice`` as a plain truth: an array (whose ``==`` is elementwise) or a
+    value whose comparison raises is no choice."""
     try:
-        ok = value in choices
-    except TypeError:  # an unhashable or uncomparable value
-        ok = False
-    if not ok or isinstance(value, bool) != any(isinstance(c, bool) for c in choices if c == value):
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        same = value == choice
+    except Exception:  # noqa: BLE001 - an uncomparable value is simply not a choice
+        return False
+    return isinstance(same, (bool, np.bool_)) and bool(same)
+
+
+def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
+    """``value`` if it is one of ``choices``, else ``ValueError("<name> must be one of ...")``
+    (``True`` is not the choice ``1``, and an array is never a choice)."""
+    choices = tuple(choices)
+    matches = [c for c in choices if _equal(value, c)]
+    if not matches or isinstance(value, bool) != any(isinstance(c, bool) for c in matches):
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"got {value!r}")
     return value
 
 
