@@ -30,7 +30,7 @@ mutate: install  ## mutation testing of the spine and the paging family (slow; n
 	$(PY) -m pip install -q 'mutmut>=3,<4'
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2 || true
-	$(VENV)/bin/mutmut results
+	$(PY) benchmarks/mutation.py --write
 
 lint: install
 	$(VENV)/bin/ruff check .
