@@ -9,6 +9,13 @@ script measures whether that suffices, against the target, in the same run:
 
 from __future__ import annotations
 
+import os
+
+# one core, as the targets are stated: a BLAS pool of several threads only fights the
+# other processes of a shared machine (LLMRoutingDuo-v0's reset ran 3x slower with two)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import sys
 import time
