@@ -3,10 +3,13 @@ boundaries, the message format and the precedence of kwargs, each pinned."""
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
+import papergym
 from papergym.envs import family_env_ids, registration
+from papergym.utils import env_checker
 from papergym.utils.checks import (
     check_array,
     check_choice,
@@ -175,6 +178,57 @@ def test_check_choice_bool_rules_and_array_edges():
     assert check_array("w", [0.0, 1.0], low=0.0, high=1.0).tolist() == [0.0, 1.0]  # bounds inclusive
     with pytest.raises(ValueError, match=r"^w must have shape scalar, got shape \(2,\)"):
         check_array("w", [1.0, 2.0], shape=())
+
+
+def test_check_options_takes_any_mapping_and_returns_a_new_dict():
+    from types import MappingProxyType
+
+    from papergym.utils.checks import check_options
+
+    given = {"instance": 1}
+    out = check_options(given, ("instance",))
+    assert out == given and out is not given
+    assert check_options(MappingProxyType(given), ("instance",)) == given
+
+
+@pytest.mark.parametrize("env_id", papergym.papergym_env_ids())
+def test_every_env_refuses_bad_reset_options_with_one_message(env_id):
+    """Family-agnostic: a misspelt option key, or options that are not a dict, are refused
+    by every registered Gymnasium env with ``check_options``'s message, and the env still
+    resets afterwards (quick kwargs: the whole loop takes a few seconds)."""
+    env = env_checker.quick_make(env_id)
+    with pytest.raises(ValueError, match=r"^options: unknown key 'no_such_option'.*accepts"):
+        env.reset(options={"no_such_option": 1})
+    with pytest.raises(ValueError, match=r"^options must be a dict or None, got int$"):
+        env.reset(options=3)
+    env.reset(seed=0)
+    env.close()
+
+
+class _HandRolledOptions(gym.Env):
+    """An env that checks its options in its own words (what the checker must catch)."""
+
+    observation_space = gym.spaces.Discrete(1)
+    action_space = gym.spaces.Discrete(1)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        if options is not None and (not isinstance(options, dict) or set(options) - {"instance"}):
+            raise ValueError(f"bad reset options {options!r}")
+        return 0, {}
+
+    def step(self, action):
+        return 0, 0.0, True, False, {}
+
+
+def test_reset_options_checker_catches_a_hand_rolled_message():
+    gym.register("ToyHandRolledOptions-v0", entry_point=_HandRolledOptions)
+    try:
+        env_checker.check_reset_options("Paging-v0")
+        with pytest.raises(AssertionError, match="check_options"):
+            env_checker.check_reset_options("ToyHandRolledOptions-v0")
+    finally:
+        del gym.registry["ToyHandRolledOptions-v0"]
 
 
 def test_check_options_messages():

@@ -9,7 +9,7 @@ what counts as a number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -121,14 +121,15 @@ def check_array(name: str, value: Any, *, shape: tuple[int | None, ...] | None =
 
 
 def check_options(options: Any, known: Sequence[str], env: str = "reset") -> dict[str, Any]:
-    """``reset(options=...)`` as a dict: ``None`` is ``{}``; a non-dict, or a key not in
-    ``known`` (a typo would silently play a random instance), is a ``ValueError`` that names
-    the key and suggests the closest known one."""
+    """``reset(options=...)`` as a (new) dict: ``None`` is ``{}``; anything but a mapping, or
+    a key not in ``known`` (a typo would silently play a random instance), is a
+    ``ValueError`` that names the key and suggests the closest known one.  ``env`` names
+    who refuses (every env passes ``type(self).__name__``)."""
     import difflib
 
     if options is None:
         return {}
-    if not isinstance(options, dict):
+    if not isinstance(options, Mapping):
         raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
     unknown = [k for k in options if k not in known]
     if unknown:

@@ -33,6 +33,7 @@ __all__ = [
     "check_pickle_continues",
     "check_primary_metric",
     "check_reference_agents",
+    "check_reset_options",
     "check_same_seed_same_rollout",
     "check_sb3_api",
     "check_vector_env",
@@ -267,6 +268,33 @@ def check_bad_inputs(env_id: str) -> None:
                 raise AssertionError(f"{cls.__name__}({name}={value!r}) was accepted")
 
 
+def _assert_refuses_options(reset: Callable[..., Any], who: str) -> None:
+    """``reset(options=...)`` refuses a misspelt key and a non-dict with
+    ``papergym.utils.checks.check_options``'s message."""
+    for options, start in (({"no_such_option": 1}, "options: unknown key 'no_such_option'"),
+                           (3, "options must be a dict or None, got int")):
+        try:
+            reset(options=options)
+        except ValueError as exc:
+            assert str(exc).startswith(start), (
+                f"{who}: reset(options={options!r}) raised ValueError({str(exc)!r}); "
+                f"check the options with papergym.utils.checks.check_options, whose "
+                f"message starts {start!r}")
+        else:
+            raise AssertionError(f"{who}: reset(options={options!r}) was accepted (a typo "
+                                 "in an option key would silently play a random instance)")
+
+
+def check_reset_options(env_id: str) -> None:
+    """An unknown ``reset(options=...)`` key and a non-dict ``options`` are a ``ValueError``
+    with the one message format (``check_options``: the key named, a did-you-mean hint),
+    and the env still resets afterwards."""
+    env = quick_make(env_id)
+    _assert_refuses_options(env.reset, env_id)
+    env.reset(seed=0)
+    env.close()
+
+
 #: the checks check_paper_env runs, in order
 PAPER_ENV_CHECKS: tuple[Callable[[str], None], ...] = (
     check_class_contract,
@@ -277,6 +305,7 @@ PAPER_ENV_CHECKS: tuple[Callable[[str], None], ...] = (
     check_pickle_continues,
     check_primary_metric,
     check_reference_agents,
+    check_reset_options,
 )
 
 
@@ -310,8 +339,9 @@ def check_parallel_env(env_id: str, num_cycles: int = 50) -> None:
 
 def check_vector_env(env_id: str, num_envs: int = 4, steps: int = 60, seed: int = 11) -> None:
     """The ``vector_entry_point`` of ``env_id`` steps exactly as ``SyncVectorEnv`` under the
-    same seeds and actions (observations, rewards, terminations, truncations), and declares
-    ``metadata["autoreset_mode"]`` (the same mode the sync env is then run with)."""
+    same seeds and actions (observations, rewards, terminations, truncations), declares
+    ``metadata["autoreset_mode"]`` (the same mode the sync env is then run with), and
+    refuses bad reset options as the single env does (:func:`check_reset_options`)."""
     spec = gym.spec(env_id)
     assert spec.vector_entry_point is not None, f"{env_id} has no vector_entry_point"
     kwargs = dict(getattr(env_class(env_id), "quick_kwargs", {}))
@@ -321,6 +351,7 @@ def check_vector_env(env_id: str, num_envs: int = 4, steps: int = 60, seed: int 
     assert mode is not None, f"{env_id}'s vector env does not declare metadata['autoreset_mode']"
     sync = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync",
                         vector_kwargs={"autoreset_mode": mode}, **kwargs)
+    _assert_refuses_options(native.reset, f"{env_id}'s vector env")
     obs_a, _ = native.reset(seed=seed)
     obs_b, _ = sync.reset(seed=seed)
     assert same(obs_a, obs_b), f"{env_id}: vector and sync reset observations differ"

@@ -21,7 +21,14 @@ from papergym.envs.auctions.channels import (
     global_optimum,
 )
 from papergym.envs.base import PaperEnv
-from papergym.utils.checks import check_choice, check_int, check_real, check_render_mode, is_int
+from papergym.utils.checks import (
+    check_choice,
+    check_int,
+    check_options,
+    check_real,
+    check_render_mode,
+    is_int,
+)
 
 __all__ = ["AutobiddingInstance", "LEVERS", "MultiChannelAutobiddingEnv",
            "MultiChannelAutobiddingVectorEnv"]
@@ -228,13 +235,7 @@ class MultiChannelAutobiddingEnv(PaperEnv):
     # ------------------------------------------------------------------ reset
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if options is None:
-            options = {}
-        if not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        unknown = set(options) - {"instance"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; known: ['instance']")
+        options = check_options(options, ("instance",), type(self).__name__)
         if "instance" in options:
             pool = options["instance"]
             if not isinstance(pool, ChannelPool) or pool.n_channels != self.n_channels:
@@ -376,6 +377,7 @@ class MultiChannelAutobiddingVectorEnv(gym.vector.VectorEnv):
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
 
     def reset(self, *, seed: int | list | None = None, options: dict | None = None):
+        check_options(options, ("instance",), type(self).__name__)  # before any copy resets
         if seed is None or isinstance(seed, (int, np.integer)):
             seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
         else:

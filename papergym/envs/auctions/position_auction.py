@@ -22,7 +22,7 @@ from papergym.envs.auctions.position_mechanisms import (
     scores_for,
 )
 from papergym.envs.base import PaperEnv
-from papergym.utils.checks import check_choice, check_int, check_render_mode
+from papergym.utils.checks import check_choice, check_int, check_options, check_render_mode
 
 __all__ = ["PositionAuctionEnv", "PositionRound", "allocation_from_scores"]
 
@@ -190,13 +190,7 @@ class PositionAuctionEnv(PaperEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if options is None:
-            options = {}
-        if not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        unknown = set(options) - {"instance"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; known: ['instance']")
+        options = check_options(options, ("instance",), type(self).__name__)
         if "instance" in options:
             bids, inst = self._check_instance(options["instance"])
             self._new_round(bids, inst)

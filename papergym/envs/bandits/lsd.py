@@ -20,6 +20,7 @@ from papergym.utils.checks import (
     check_array,
     check_choice,
     check_int,
+    check_options,
     check_render_mode,
 )
 
@@ -229,8 +230,8 @@ class LSDBanditEnv(PaperEnv):
         self._history: list[tuple[np.ndarray, int]] = []
 
     # ------------------------------------------------------------------ episode
-    def _draw_table(self, options: dict | None) -> np.ndarray:
-        if options is not None and "instance" in options:
+    def _draw_table(self, options: dict) -> np.ndarray:
+        if "instance" in options:
             table = check_array("instance", options["instance"],
                                 shape=(self.n_arms, self.width), low=0.0, high=1.0)
             if self.monotone and not lsd_math.monotone_table(table):
@@ -243,10 +244,7 @@ class LSDBanditEnv(PaperEnv):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        if options is not None and (not isinstance(options, dict)
-                                    or set(options) - {"instance"}):
-            raise ValueError(f"options must be None or a dict with the key 'instance', got "
-                             f"{options!r}")
+        options = check_options(options, ("instance",), type(self).__name__)
         table = self._draw_table(options)
         self._table = table
         self._pay = table.tolist()
@@ -367,8 +365,7 @@ class LSDBanditVectorEnv(gym.vector.VectorEnv):
         self._total[i] = 0.0
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
-        if options is not None:
-            raise ValueError(f"options must be None for the batched env, got {options!r}")
+        check_options(options, (), type(self).__name__)  # the copies draw their own instances
         seeds = ([None] * self.num_envs if seed is None else
                  [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else seed)
         for i in range(self.num_envs):

@@ -20,7 +20,14 @@ from papergym.envs.bandits.rng import (
     uniforms,
 )
 from papergym.envs.base import PaperEnv
-from papergym.utils.checks import check_choice, check_int, check_real, check_render_mode
+from papergym.utils.checks import (
+    check_array,
+    check_choice,
+    check_int,
+    check_options,
+    check_real,
+    check_render_mode,
+)
 
 __all__ = ["SETTINGS", "StreamingActions", "StreamingBanditEnv", "StreamingBanditVectorEnv",
            "StreamingInstance", "draw_means"]
@@ -255,13 +262,8 @@ class StreamingBanditEnv(PaperEnv):
     # ------------------------------------------------------------------ episode
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        if options is not None and (not isinstance(options, dict)
-                                    or set(options) - {"instance"}):
-            raise ValueError(f"options must be None or a dict with the key 'instance', got "
-                             f"{options!r}")
-        if options is not None and "instance" in options:
-            from papergym.utils.checks import check_array
-
+        options = check_options(options, ("instance",), type(self).__name__)
+        if "instance" in options:
             means = check_array("instance", options["instance"], shape=(self.n_arms,),
                                 low=0.0, high=1.0)
         else:
@@ -650,8 +652,7 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
         self._core.start(i, env._model.means, env._core.key)
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
-        if options is not None:
-            raise ValueError(f"options must be None for the batched env, got {options!r}")
+        check_options(options, (), type(self).__name__)  # the copies draw their own instances
         seeds = ([None] * self.num_envs if seed is None else
                  [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else seed)
         for i in range(self.num_envs):

@@ -22,6 +22,7 @@ from papergym.envs.cascading.spaces import ItemListSpace, parse_list
 from papergym.utils.checks import (
     check_choice,
     check_int,
+    check_options,
     check_probability,
     check_real,
     check_render_mode,
@@ -31,7 +32,7 @@ __all__ = ["BANDIT_GENERATORS", "REPEATED_ITEMS", "CascadingBanditEnv", "Cascadi
 
 BANDIT_GENERATORS = ("gap", "uniform")
 REPEATED_ITEMS = ("refuse", "stop")
-_OPTION_KEYS = frozenset({"instance"})
+_OPTION_KEYS = ("instance",)
 _HISTORY = 48  # steps kept for the rgb_array image
 
 
@@ -225,13 +226,7 @@ class CascadingRLEnv(PaperEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, Mapping):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        options = dict(options or {})
-        unknown = set(options) - _OPTION_KEYS
-        if unknown:
-            raise ValueError(f"options has unknown keys {sorted(unknown)}; "
-                             f"known: {sorted(_OPTION_KEYS)}")
+        options = check_options(options, _OPTION_KEYS, type(self).__name__)
         if "instance" in options:
             inst = self._coerce_instance(options["instance"])
         else:

@@ -8,7 +8,6 @@ same seeds; the arithmetic over copies is vectorised.  Autoreset is ``NEXT_STEP`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from gymnasium.vector.utils import batch_space
 from papergym.envs.cascading.env import CascadingBanditEnv, CascadingRLEnv
 from papergym.envs.cascading.model import CascadingInstance, optimal_plan
 from papergym.envs.cascading.spaces import ItemListSpace
-from papergym.utils.checks import check_int
+from papergym.utils.checks import check_int, check_options
 
 __all__ = ["BLOCK", "CascadingBanditVectorEnv", "CascadingRLVectorEnv"]
 
@@ -93,12 +92,7 @@ class CascadingRLVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None):
-        if options is not None and not isinstance(options, Mapping):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        options = dict(options or {})
-        if set(options) - {"instance"}:
-            raise ValueError(f"options has unknown keys {sorted(set(options) - {'instance'})}; "
-                             "known: ['instance']")
+        options = check_options(options, ("instance",), type(self).__name__)
         if seed is None:
             seeds: list[int | None] = [None] * self.num_envs
         elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):

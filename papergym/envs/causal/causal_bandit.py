@@ -27,6 +27,7 @@ from papergym.utils.checks import (
     check_array,
     check_choice,
     check_int,
+    check_options,
     check_real,
     check_render_mode,
 )
@@ -323,12 +324,7 @@ class CausalBanditEnv(PaperEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        options = options or {}
-        unknown = set(options) - set(_OPTION_KEYS)
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; known: {_OPTION_KEYS}")
+        options = check_options(options, _OPTION_KEYS, type(self).__name__)
         if "instance" in options:
             self._model = self._instance_from_option(options["instance"])
         else:
@@ -499,6 +495,7 @@ class CausalBanditVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | Sequence[int | None] | None = None,
               options: dict[str, Any] | None = None):
+        check_options(options, _OPTION_KEYS, type(self).__name__)  # before any state changes
         k, n = self.num_envs, self.n_nodes
         if seed is None or isinstance(seed, (int, np.integer)):
             seeds = [None if seed is None else int(seed) + i for i in range(k)]

@@ -22,7 +22,7 @@ from papergym.envs.coding.protocol import (
     memory_estimate,
     message_prior,
 )
-from papergym.utils.checks import check_choice, check_int, check_real, is_int
+from papergym.utils.checks import check_choice, check_int, check_options, check_real, is_int
 
 __all__ = ["MarkovCodingGameEnv", "RECEIVER_VIEWS"]
 
@@ -306,14 +306,7 @@ class MarkovCodingGameEnv(PaperEnv):
         return self._obs(), info
 
     def _check_options(self, options) -> int | None:
-        if options is None:
-            return None
-        if not isinstance(options, dict):
-            raise ValueError(f"options must be a dict (keys {_OPTION_KEYS}) or None, "
-                             f"got {type(options).__name__}")
-        unknown = sorted(set(options) - set(_OPTION_KEYS), key=str)
-        if unknown:
-            raise ValueError(f"options: unknown key(s) {unknown}; known: {list(_OPTION_KEYS)}")
+        options = check_options(options, _OPTION_KEYS, type(self).__name__)
         if "message" in options and "instance" in options:
             raise ValueError("options: give 'message' or 'instance' (the same thing), not both")
         key = "message" if "message" in options else "instance"

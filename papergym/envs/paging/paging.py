@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from papergym.envs.paging.trace import load_trace
 from papergym.utils.checks import (
     check_choice,
     check_int,
+    check_options,
     check_probability,
     check_real,
     check_render_mode,
@@ -366,7 +366,7 @@ class PagingEnv(PaperEnv):
     # ------------------------------------------------------------------ episode set-up
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = _check_options(options)
+        options = check_options(options, RESET_OPTIONS, type(self).__name__)
         if "instance" in options:
             seq = self._check_instance(options["instance"])
         elif options.get("predictions") is not None and self._trace is None:
@@ -578,24 +578,6 @@ class PagingEnv(PaperEnv):
         from papergym.envs.paging.render import cache_timeline
 
         return cache_timeline(self._history, self.k, self.n_pages)
-
-
-def _check_options(options: Any) -> dict[str, Any]:
-    """``options`` as a dict: None is ``{}``; a non-dict or an unknown key is a ValueError."""
-    if options is None:
-        return {}
-    if not isinstance(options, dict):
-        raise ValueError(f"options must be a dict with keys among {RESET_OPTIONS} or None, "
-                         f"got {type(options).__name__} {options!r}"[:300])
-    unknown = [key for key in options if key not in RESET_OPTIONS]
-    if unknown:
-        hints = []
-        for key in unknown:
-            close = difflib.get_close_matches(str(key), RESET_OPTIONS, n=1, cutoff=0.5)
-            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise ValueError(f"options: unknown key {', '.join(hints)}; Paging-v0 accepts "
-                         f"{', '.join(map(repr, RESET_OPTIONS))}")
-    return options
 
 
 def _as_slot(action: Any) -> int:

@@ -8,7 +8,13 @@ import numpy as np
 
 from papergym.envs.routing.generators import DISTRIBUTIONS, PVRPInstance, check_instance
 from papergym.envs.routing.state import PVRPState
-from papergym.utils.checks import check_choice, check_int, check_real, check_render_mode
+from papergym.utils.checks import (
+    check_choice,
+    check_int,
+    check_options,
+    check_real,
+    check_render_mode,
+)
 
 __all__ = ["OPTION_KEYS", "check_pvrp_arguments", "instance_option", "render_routes"]
 
@@ -31,21 +37,20 @@ def check_pvrp_arguments(n, m, distribution, zones, capacity, speed, time_weight
     return out
 
 
-def instance_option(options: dict | None, n: int, m: int, *, strict: bool = True
-                     ) -> tuple[PVRPInstance | None, float | None]:
-    """The instance and reference objective in ``options``. Unknown keys are a ValueError,
-    or, with ``strict=False`` (the PettingZoo env: its API test passes arbitrary options),
-    a warning."""
-    if options is not None and not isinstance(options, dict):
-        raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-    unknown = set(options or {}) - set(OPTION_KEYS)
-    if unknown:
-        message = f"options: unknown key(s) {sorted(unknown)}; known: {OPTION_KEYS}"
-        if strict:
-            raise ValueError(message)
-        import warnings
+def instance_option(options: dict | None, n: int, m: int, *, strict: bool = True,
+                    env: str = "reset") -> tuple[PVRPInstance | None, float | None]:
+    """The instance and reference objective in ``options`` (checked by ``check_options``
+    for ``env``). Unknown keys are a ValueError, or, with ``strict=False`` (the PettingZoo
+    env: its API test passes arbitrary options), a warning with the same message."""
+    if strict or not isinstance(options, dict):
+        options = check_options(options, OPTION_KEYS, env)
+    else:
+        try:
+            check_options(options, OPTION_KEYS, env)
+        except ValueError as exc:
+            import warnings
 
-        warnings.warn(message + " (ignored)", stacklevel=3)
+            warnings.warn(f"{exc} (ignored)", stacklevel=3)
     inst = (options or {}).get("instance")
     if inst is not None:
         if not isinstance(inst, PVRPInstance):

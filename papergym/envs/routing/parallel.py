@@ -103,7 +103,8 @@ class PVRPParallelEnv(ParallelEnv, EzPickle):
     def reset(self, seed=None, options=None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        inst, self._reference = instance_option(options, self.n, self.m, strict=False)
+        inst, self._reference = instance_option(options, self.n, self.m, strict=False,
+                                                env=type(self).__name__)
         if inst is None:
             inst = generate(self._rng, self.n, self.m, self.distribution, zones=self.zones,
                             capacity=self.capacity, speed=self.speed)

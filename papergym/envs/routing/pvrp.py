@@ -152,7 +152,8 @@ class PVRPEnv(PaperEnv):
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
-        inst, self._reference = instance_option(options, self.n, self.m)
+        inst, self._reference = instance_option(options, self.n, self.m,
+                                                env=type(self).__name__)
         inst = inst or self._generate()
         self._model = inst
         self._state = PVRPState(inst, (self.time_weight, self.pref_weight))

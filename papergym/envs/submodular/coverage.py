@@ -31,6 +31,7 @@ from papergym.utils.checks import (
     check_array,
     check_choice,
     check_int,
+    check_options,
     check_real,
     check_render_mode,
 )
@@ -372,12 +373,7 @@ class SubmodularCoverageEnv(PaperEnv):
     # ----------------------------------------------------------------- gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if options is not None and not isinstance(options, dict):
-            raise ValueError(f"options must be a dict or None, got {type(options).__name__}")
-        options = options or {}
-        unknown = set(options) - {"instance"}
-        if unknown:
-            raise ValueError(f"unknown reset option(s) {sorted(unknown)}; known: 'instance'")
+        options = check_options(options, ("instance",), type(self).__name__)
         if "instance" in options:
             problem = self.config.check_instance(options["instance"])
         else:
@@ -494,8 +490,7 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None):
-        if options:
-            raise ValueError("the vector env takes no reset options")
+        check_options(options, (), type(self).__name__)  # the copies draw their own problems
         if seed is None:
             seeds: list[int | None] = [None] * self.num_envs
         elif isinstance(seed, int):

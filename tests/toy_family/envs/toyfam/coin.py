@@ -7,7 +7,7 @@ import numpy as np
 from gymnasium.error import InvalidAction, ResetNeeded
 
 from papergym.envs.base import PaperEnv
-from papergym.utils.checks import check_int, check_probability, check_render_mode
+from papergym.utils.checks import check_int, check_options, check_probability, check_render_mode
 
 
 class CoinEnv(PaperEnv):
@@ -26,7 +26,8 @@ class CoinEnv(PaperEnv):
     1 when the coin lands heads, else 0.
 
     ## Starting State
-    The two probabilities are ``p`` and ``1 - p`` in an order drawn at reset.
+    The two probabilities are ``p`` and ``1 - p`` in an order drawn at reset.  It takes no
+    reset options: any key, or options that are not a dict, raise ``ValueError``.
 
     ## Episode End
     Terminated after ``horizon`` steps.
@@ -63,6 +64,7 @@ class CoinEnv(PaperEnv):
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
+        check_options(options, (), type(self).__name__)
         order = self.np_random.permutation(2)
         self._probs = np.array([self.p, 1 - self.p])[order]
         self._model = tuple(self._probs)
