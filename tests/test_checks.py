@@ -137,6 +137,17 @@ def test_check_choice_refuses_arrays_and_uncomparable_values_naming_the_argument
         check_choice("mode", value, ("a", "b", 1))
 
 
+def test_check_choice_refuses_a_value_whose_comparison_raises():
+    class Uncomparable:
+        def __eq__(self, other):
+            raise TypeError("no comparison")
+
+        __hash__ = None
+
+    with pytest.raises(ValueError, match=r"^mode must be one of 'a', got "):
+        check_choice("mode", Uncomparable(), ("a",))
+
+
 def test_check_choice_takes_numpy_scalars_and_any_iterable_of_choices():
     assert check_choice("mode", np.str_("b"), ("a", "b")) == "b"
     assert check_choice("n", np.int64(2), range(1, 4)) == 2
