@@ -126,48 +126,6 @@ def interleaved_rates(seconds: float, slices: int = 10) -> tuple[float, float, f
     return (cart.steps / cart.elapsed, mcg.steps / mcg.env_time, mcg.steps / mcg.loop_time)
 
 
-def env_steps_per_second(seconds: float) -> tuple[float, float]:
-    """(env-step rate, whole-loop rate) of MarkovCodingGame-v0 with the mecb sender."""
-    env = gym.make("MarkovCodingGame-v0")
-    agent = papergym.make_agent("mecb")
-    env_time = loop_time = 0.0
-    steps, seed = 0, 0
-    while loop_time < seconds:
-        obs, info = env.reset(seed=seed)
-        agent.reset(obs, info, seed=seed)
-        seed += 1
-        done = False
-        while not done:
-            t0 = time.perf_counter()
-            action = agent.act(obs, info)
-            t1 = time.perf_counter()
-            obs, reward, term, trunc, info = env.step(action)
-            t2 = time.perf_counter()
-            agent.observe(action, reward, obs, term, trunc, info)
-            t3 = time.perf_counter()
-            env_time += t2 - t1
-            loop_time += t3 - t0
-            steps += 1
-            done = term or trunc
-    return steps / env_time, steps / loop_time
-
-
-def cartpole_steps_per_second(seconds: float) -> float:
-    env = gym.make("CartPole-v1")
-    rng = np.random.default_rng(0)
-    actions = rng.integers(0, 2, 100_000).tolist()
-    env.reset(seed=0)
-    elapsed, steps = 0.0, 0
-    while elapsed < seconds:
-        t0 = time.perf_counter()
-        _, _, term, trunc, _ = env.step(actions[steps % len(actions)])
-        elapsed += time.perf_counter() - t0
-        steps += 1
-        if term or trunc:
-            env.reset()
-    return steps / elapsed
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0)
