@@ -3,12 +3,10 @@ conversions, epsilon-greedy over per-channel budget grids."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from papergym.agents.auctions._grid import best_grid_allocation, levers_action, read_observation
-from papergym.agents.auctions.primal_dual_ucb import GridStatistics
+from papergym.agents.auctions.primal_dual_ucb import GridDualAgent
 from papergym.agents.base import Agent
 
 __all__ = ["EpsilonGreedyAgent", "EqualSplitAgent", "ProportionalAgent"]
@@ -56,7 +54,7 @@ class ProportionalAgent(Agent):
         self._total += read_observation(observation)[0]
 
 
-class EpsilonGreedyAgent(Agent):
+class EpsilonGreedyAgent(GridDualAgent):
     """Epsilon-greedy over the same per-channel budget grid and dual variable as
     ``primal-dual-ucb``: with probability ``epsilon`` a uniformly random grid budget per
     channel (scaled down to fit ``rho``), else the knapsack on empirical means (untried
@@ -67,24 +65,8 @@ class EpsilonGreedyAgent(Agent):
 
     def __init__(self, epsilon: float = 0.1, grid_size: int = 0, grid_scale: float = 1.5,
                  eta_scale: float = 8.0):
+        super().__init__(grid_size, grid_scale, eta_scale)
         self.epsilon = float(epsilon)
-        self.grid_size = int(grid_size)
-        self.grid_scale = float(grid_scale)
-        self.eta_scale = float(eta_scale)
-
-    def reset(self, observation, info, *, env_model=None, seed=None):
-        super().reset(observation, info, env_model=env_model, seed=seed)
-        conv, _, _, budget, roi = read_observation(observation)
-        T = int(info.get("horizon", 1000))
-        self._levers = info.get("levers", "budget")
-        self._M = len(conv)
-        self._G = self.grid_size or max(2, math.ceil(self.grid_scale * T ** (1 / 3)))
-        self._delta = budget / self._G
-        self._roi = roi
-        self._eta = self.eta_scale / (budget * math.sqrt(T))
-        self._stats = GridStatistics(self._M, self._G)
-        self._lambda = 0.0
-        self._units = np.zeros(self._M, dtype=np.int64)
 
     def act(self, observation, info):
         if self.rng.random() < self.epsilon:
@@ -96,9 +78,4 @@ class EpsilonGreedyAgent(Agent):
             lam = self._lambda
             units = best_grid_allocation((1 + lam) * mean_conv - lam * self._roi * mean_spend)
         self._units = units
-        return levers_action(self._levers, budgets=units * self._delta)
-
-    def observe(self, action, reward, observation, terminated, truncated, info):
-        conv, spend, _, _, _ = read_observation(observation)
-        self._stats.update(self._units, conv, spend)
-        self._lambda = max(0.0, self._lambda - self._eta * (conv.sum() - self._roi * spend.sum()))
+        return self._budgets_action()

@@ -27,7 +27,7 @@ import numpy as np
 from papergym.agents.auctions._grid import best_grid_allocation, levers_action, read_observation
 from papergym.agents.base import Agent
 
-__all__ = ["GridStatistics", "PrimalDualUCBAgent"]
+__all__ = ["GridDualAgent", "GridStatistics", "PrimalDualUCBAgent"]
 
 _OPTIMISM = 1e12
 
@@ -51,18 +51,14 @@ class GridStatistics:
         return self.conv / n, self.spend / n
 
 
-class PrimalDualUCBAgent(Agent):
-    """Our SGD-UCB-style primal-dual learner (module docstring)."""
+class GridDualAgent(Agent):
+    """What the grid learners share (steps 1 and 4 of the module docstring): the budget grid
+    and its statistics, set up at reset, and the dual step on each period's ROI slack.
+    Subclasses choose ``self._units`` (grid units per channel) in ``act``."""
 
-    name = "primal-dual-ucb"
-    paper = ("ours, after SGD-UCB in Deng, Golrezaei, Jaillet, Liang, Mirrokni, ICML 2023, "
-             "arXiv 2302.01523")
-
-    def __init__(self, grid_size: int = 0, grid_scale: float = 1.5, bonus: float = 0.25,
-                 eta_scale: float = 8.0):
+    def __init__(self, grid_size: int = 0, grid_scale: float = 1.5, eta_scale: float = 8.0):
         self.grid_size = int(grid_size)      # 0: ceil(grid_scale * T^(1/3))
         self.grid_scale = float(grid_scale)
-        self.bonus = float(bonus)
         self.eta_scale = float(eta_scale)
 
     def reset(self, observation, info, *, env_model=None, seed=None):
@@ -79,6 +75,29 @@ class PrimalDualUCBAgent(Agent):
         self._lambda = 0.0
         self._t = 0
         self._units = np.zeros(self._M, dtype=np.int64)
+
+    def _budgets_action(self) -> np.ndarray:
+        return levers_action(self._levers, budgets=self._units * self._delta)
+
+    def observe(self, action, reward, observation, terminated, truncated, info):
+        conv, spend, _, _, _ = read_observation(observation)
+        self._stats.update(self._units, conv, spend)
+        self._t += 1
+        slack = conv.sum() - self._roi * spend.sum()
+        self._lambda = max(0.0, self._lambda - self._eta * slack)
+
+
+class PrimalDualUCBAgent(GridDualAgent):
+    """Our SGD-UCB-style primal-dual learner (module docstring)."""
+
+    name = "primal-dual-ucb"
+    paper = ("ours, after SGD-UCB in Deng, Golrezaei, Jaillet, Liang, Mirrokni, ICML 2023, "
+             "arXiv 2302.01523")
+
+    def __init__(self, grid_size: int = 0, grid_scale: float = 1.5, bonus: float = 0.25,
+                 eta_scale: float = 8.0):
+        super().__init__(grid_size, grid_scale, eta_scale)
+        self.bonus = float(bonus)
 
     def _estimates(self) -> tuple[np.ndarray, np.ndarray]:
         st = self._stats
@@ -97,11 +116,4 @@ class PrimalDualUCBAgent(Agent):
         lam = self._lambda
         gain = (1 + lam) * ucb - lam * self._roi * spend
         self._units = best_grid_allocation(gain)
-        return levers_action(self._levers, budgets=self._units * self._delta)
-
-    def observe(self, action, reward, observation, terminated, truncated, info):
-        conv, spend, _, _, _ = read_observation(observation)
-        self._stats.update(self._units, conv, spend)
-        self._t += 1
-        slack = conv.sum() - self._roi * spend.sum()
-        self._lambda = max(0.0, self._lambda - self._eta * slack)
+        return self._budgets_action()
