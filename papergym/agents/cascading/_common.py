@@ -10,6 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from papergym.agents.base import Agent
+from papergym.utils.checks import check_real
 
 __all__ = ["CascadingAgent", "CascadingStats", "confidence_log", "is_bandit"]
 
@@ -76,3 +77,32 @@ class CascadingStats:
             self.reward_sum[s, item] += reward
         self.visits[s, j] += 1.0
         self.next_counts[s, j, info["next_state"]] += 1.0
+
+
+class StoppingRule:
+    """The part the two best-policy-identification agents share (a mixin placed before
+    their learner): ``epsilon``, the stop state, and the rule ``V_up_1(s_1) - V_lo_1(s_1)
+    <= epsilon``, after which the identified ``policy`` is played.  ``stopped_episode`` is
+    the sample complexity (None if the rule never fired); ``width`` the last gap."""
+
+    def __init__(self, epsilon: float = 0.5, delta: float = 0.005, bonus_scale: float = 1.0):
+        super().__init__(delta=delta, bonus_scale=bonus_scale)
+        self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
+
+    def reset(self, observation, info, *, env_model=None, seed=None) -> None:
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        self.stopped_episode: int | None = None
+        self.policy: np.ndarray | None = None
+        self.width = np.inf
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_episode is not None
+
+    def _stop_if_identified(self, upper: np.ndarray, lower: np.ndarray, policy) -> None:
+        """Apply the rule at the initial state; ``policy()`` builds the policy to keep."""
+        s1 = self.initial_state
+        self.width = float(upper[0, s1] - lower[0, s1])
+        if self.width <= self.epsilon:
+            self.stopped_episode = self.episode
+            self.policy = policy()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from papergym.agents.cascading._common import StoppingRule
 from papergym.agents.cascading.cascading_vi import PAPER, CascadingVIAgent, Estimates
 from papergym.envs.cascading.model import pessimistic_list_value
-from papergym.utils.checks import check_real
 
 __all__ = ["CascadingBPIAgent"]
 
 
-class CascadingBPIAgent(CascadingVIAgent):
+class CascadingBPIAgent(StoppingRule, CascadingVIAgent):
     """CascadingBPI: explore with CascadingVI's optimistic lists until the stopping rule
     fires, then play the identified policy for the rest of the run.  After the run,
     ``stopped_episode`` is the sample complexity (paper episodes used; None if it never
@@ -28,20 +28,6 @@ class CascadingBPIAgent(CascadingVIAgent):
 
     name = "cascading-bpi"
     paper = PAPER
-
-    def __init__(self, epsilon: float = 0.5, delta: float = 0.005, bonus_scale: float = 1.0):
-        super().__init__(delta=delta, bonus_scale=bonus_scale)
-        self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
-
-    def reset(self, observation, info, *, env_model=None, seed=None) -> None:
-        super().reset(observation, info, env_model=env_model, seed=seed)
-        self.stopped_episode: int | None = None
-        self.policy: np.ndarray | None = None
-        self.width = np.inf
-
-    @property
-    def stopped(self) -> bool:
-        return self.stopped_episode is not None
 
     def _lower_value(self, est: Estimates, lists: np.ndarray) -> np.ndarray:
         N, H = self.n_items, self.horizon
@@ -68,12 +54,7 @@ class CascadingBPIAgent(CascadingVIAgent):
             for s in range(self.n_states):
                 items = self.current_list(h, s)
                 lists[h, s, :len(items)] = items
-        lower = self._lower_value(est, lists)
-        s1 = self.initial_state
-        self.width = float(upper[0, s1] - lower[0, s1])
-        if self.width <= self.epsilon:
-            self.stopped_episode = self.episode
-            self.policy = lists
+        self._stop_if_identified(upper, self._lower_value(est, lists), lambda: lists)
 
     def act(self, observation, info):
         s, h = int(observation[0]), int(observation[1])
