@@ -17,6 +17,7 @@ from papergym.utils.checks import (
     check_probability,
     check_real,
     check_render_mode,
+    check_vector_seeds,
     is_int,
     is_number,
 )
@@ -214,6 +215,32 @@ def test_every_env_refuses_bad_reset_options_with_one_message(env_id):
         env.reset(options=3)
     env.reset(seed=0)
     env.close()
+
+
+def test_check_vector_seeds():
+    assert check_vector_seeds(None, 3) == [None, None, None]
+    assert check_vector_seeds(np.int64(5), 3) == [5, 6, 7]
+    assert check_vector_seeds((1, None, np.int32(9)), 3) == [1, None, 9]
+    for bad in ([0, 1], [0, 1, 2, 3], True, 1.0, "012", [0, 1.5, 2], [0, True, 2]):
+        with pytest.raises(ValueError, match=r"^seed must be an int, None or 3 seeds "):
+            check_vector_seeds(bad, 3)
+
+
+VECTOR_IDS = [i for i in papergym.papergym_env_ids() if gym.spec(i).vector_entry_point]
+
+
+@pytest.mark.parametrize("env_id", VECTOR_IDS)
+def test_every_vector_env_reads_seeds_like_sync_vector_env(env_id):
+    """Family-agnostic: an int seeds copy i with seed + i, a list gives each copy its own
+    seed, and a list of the wrong length is refused naming ``seed``."""
+    kwargs = getattr(env_checker.env_class(env_id), "quick_kwargs", {})
+    envs = gym.make_vec(env_id, 2, vectorization_mode="vector_entry_point", **kwargs)
+    first, _ = envs.reset(seed=7)
+    again, _ = envs.reset(seed=[7, 8])
+    assert env_checker.same(first, again)
+    with pytest.raises(ValueError, match=r"^seed must be an int, None or 2 seeds "):
+        envs.reset(seed=[7])
+    envs.close()
 
 
 class _HandRolledOptions(gym.Env):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["check_array", "check_choice", "check_int", "check_options", "check_probability",
-           "check_real", "check_render_mode", "is_int", "is_number"]
+           "check_real", "check_render_mode", "check_vector_seeds", "is_int", "is_number"]
 
 
 def is_int(value: Any) -> bool:
@@ -140,3 +140,18 @@ def check_options(options: Any, known: Sequence[str], env: str = "reset") -> dic
         raise ValueError(f"options: unknown key {', '.join(hints)}; {env} accepts "
                          f"{', '.join(map(repr, known)) or 'no options'}")
     return dict(options)
+
+
+def check_vector_seeds(seed: Any, num_envs: int) -> list[int | None]:
+    """A vector env's ``reset(seed=...)`` as one seed per copy, the way ``SyncVectorEnv``
+    reads it: ``None`` -> no seed for any copy, an int ``s`` -> ``s, s + 1, ...``, else a
+    sequence of exactly ``num_envs`` ints or ``None``s."""
+    if seed is None:
+        return [None] * num_envs
+    if is_int(seed):
+        return [int(seed) + i for i in range(num_envs)]
+    if isinstance(seed, (str, bytes)) or not hasattr(seed, "__len__") or len(seed) != num_envs \
+            or not all(s is None or is_int(s) for s in seed):
+        raise ValueError(f"seed must be an int, None or {num_envs} seeds (ints or None), "
+                         f"got {seed!r}")
+    return [None if s is None else int(s) for s in seed]

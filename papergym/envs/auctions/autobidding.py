@@ -27,6 +27,7 @@ from papergym.utils.checks import (
     check_options,
     check_real,
     check_render_mode,
+    check_vector_seeds,
     is_int,
 )
 
@@ -378,12 +379,7 @@ class MultiChannelAutobiddingVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | list | None = None, options: dict | None = None):
         check_options(options, ("instance",), type(self).__name__)  # before any copy resets
-        if seed is None or isinstance(seed, (int, np.integer)):
-            seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"seed must be an int, None or {self.num_envs} seeds")
+        seeds = check_vector_seeds(seed, self.num_envs)
         observations, infos = [], {}
         for i, (env, s) in enumerate(zip(self.envs, seeds)):
             obs, info = env.reset(seed=s, options=options)

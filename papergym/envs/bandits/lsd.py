@@ -22,6 +22,7 @@ from papergym.utils.checks import (
     check_int,
     check_options,
     check_render_mode,
+    check_vector_seeds,
 )
 
 __all__ = ["INSTANCES", "LSDBanditEnv", "LSDBanditVectorEnv", "LSDInstance", "optimum"]
@@ -366,8 +367,7 @@ class LSDBanditVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
         check_options(options, (), type(self).__name__)  # the copies draw their own instances
-        seeds = ([None] * self.num_envs if seed is None else
-                 [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else seed)
+        seeds = check_vector_seeds(seed, self.num_envs)
         for i in range(self.num_envs):
             self._reset_copy(i, seeds[i])
         self._autoreset[:] = False

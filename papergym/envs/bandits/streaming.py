@@ -27,6 +27,7 @@ from papergym.utils.checks import (
     check_options,
     check_real,
     check_render_mode,
+    check_vector_seeds,
 )
 
 __all__ = ["SETTINGS", "StreamingActions", "StreamingBanditEnv", "StreamingBanditVectorEnv",
@@ -653,8 +654,7 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
         check_options(options, (), type(self).__name__)  # the copies draw their own instances
-        seeds = ([None] * self.num_envs if seed is None else
-                 [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else seed)
+        seeds = check_vector_seeds(seed, self.num_envs)
         for i in range(self.num_envs):
             self._reset_copy(i, seeds[i])
         self._autoreset[:] = False

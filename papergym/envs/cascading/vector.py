@@ -19,7 +19,7 @@ from gymnasium.vector.utils import batch_space
 from papergym.envs.cascading.env import CascadingBanditEnv, CascadingRLEnv
 from papergym.envs.cascading.model import CascadingInstance, optimal_plan
 from papergym.envs.cascading.spaces import ItemListSpace
-from papergym.utils.checks import check_int, check_options
+from papergym.utils.checks import check_int, check_options, check_vector_seeds
 
 __all__ = ["BLOCK", "CascadingBanditVectorEnv", "CascadingRLVectorEnv"]
 
@@ -93,15 +93,7 @@ class CascadingRLVectorEnv(VectorEnv):
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None):
         options = check_options(options, ("instance",), type(self).__name__)
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-            seeds = [int(seed) + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"seed must be an int, None or {self.num_envs} seeds, "
-                                 f"got {len(seeds)}")
+        seeds = check_vector_seeds(seed, self.num_envs)
         inst = (self._template._coerce_instance(options["instance"])
                 if "instance" in options else None)
         for i, s in enumerate(seeds):

@@ -30,6 +30,7 @@ from papergym.utils.checks import (
     check_options,
     check_real,
     check_render_mode,
+    check_vector_seeds,
 )
 
 __all__ = ["ACTION_FORMATS", "CausalBanditEnv", "CausalBanditInstance",
@@ -497,12 +498,7 @@ class CausalBanditVectorEnv(gym.vector.VectorEnv):
               options: dict[str, Any] | None = None):
         check_options(options, _OPTION_KEYS, type(self).__name__)  # before any state changes
         k, n = self.num_envs, self.n_nodes
-        if seed is None or isinstance(seed, (int, np.integer)):
-            seeds = [None if seed is None else int(seed) + i for i in range(k)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != k:
-                raise ValueError(f"seed must be an int or {k} seeds, got {len(seeds)}")
+        seeds = check_vector_seeds(seed, k)
         if seed is not None:
             self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
         self._b = np.zeros((k, n, n))

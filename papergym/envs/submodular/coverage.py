@@ -34,6 +34,7 @@ from papergym.utils.checks import (
     check_options,
     check_real,
     check_render_mode,
+    check_vector_seeds,
 )
 
 __all__ = ["SubmodularCoverageEnv", "SubmodularCoverageVectorEnv", "build_config"]
@@ -491,12 +492,7 @@ class SubmodularCoverageVectorEnv(gym.vector.VectorEnv):
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None):
         check_options(options, (), type(self).__name__)  # the copies draw their own problems
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
+        seeds = check_vector_seeds(seed, self.num_envs)
         self._rngs = [seeding.np_random(s)[0] for s in seeds]
         problems = [self._draw(i) for i in range(self.num_envs)]
         self._batch = BatchedState.for_problems(problems, exact=True)
