@@ -51,7 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from papergym.agents.base import Agent
+from papergym.agents.routing.heuristics import RoutePlanAgent
 from papergym.envs.routing.batched import BatchedPVRP
 
 CAMP_PAPER = ("Hua, Berto, Son, Kang, Kwon, Park, CAMP: Collaborative Attention Model with "
@@ -276,7 +276,7 @@ def save_policy(policy: CAMPPolicy, path: str | os.PathLike) -> None:
                 "weights": {k: v.detach().cpu() for k, v in policy.state_dict().items()}}, path)
 
 
-class CAMPAgent(Agent):
+class CAMPAgent(RoutePlanAgent):
     """The trained CAMP policy, greedy decoding with CAMP's conflict rule, planned once per
     instance at reset (``requires_model``) and replayed: in ``PVRP-v0`` one vehicle at a
     time along its route, in ``PVRPParallel-v0`` every vehicle its own route (a vehicle
@@ -312,19 +312,6 @@ class CAMPAgent(Agent):
                 route.pop()
         return routes
 
-    def reset(self, observation, info, *, env_model=None, seed=None):
-        from papergym.agents.routing.heuristics import GreedyAgent
-
-        super().reset(observation, info, env_model=env_model, seed=seed)
-        self.routes = self.solve(env_model)
-        self.vehicle = info.get("vehicle")
-        self.fallback = GreedyAgent()
-        self.fallback.reset(observation, info, seed=seed)
-
-    def act(self, observation, info):
-        from papergym.agents.routing.heuristics import play_routes
-
-        return play_routes(self, observation, info)
 
 
 def camp_applies(env_id, kwargs) -> str | None:

@@ -145,7 +145,29 @@ class SweepAgent(Agent):
         return bool(self._nodes[node, 3] > 0.5)
 
 
-class PyVRPAgent(Agent):
+class RoutePlanAgent(Agent):
+    """An agent that plans every vehicle's route once per instance at reset
+    (``solve(model)``, ``requires_model``) and replays the plan (:func:`play_routes`), a
+    vehicle whose next node is no longer legal falling back to greedy.  PyVRP, OR-Tools
+    and CAMP are such agents; a subclass writes only ``solve``."""
+
+    requires_model = True
+
+    def solve(self, model) -> list[list[int]]:
+        raise NotImplementedError
+
+    def reset(self, observation, info, *, env_model=None, seed=None):
+        super().reset(observation, info, env_model=env_model, seed=seed)
+        self.routes = self.solve(env_model)
+        self.vehicle = info.get("vehicle")
+        self.fallback = GreedyAgent()
+        self.fallback.reset(observation, info, seed=seed)
+
+    def act(self, observation, info):
+        return play_routes(self, observation, info)
+
+
+class PyVRPAgent(RoutePlanAgent):
     """The classical reference: PyVRP's hybrid genetic search (Wouda, Lan, Kool, 2024) on
     the instance with the profile folded into the arc costs and zones as forbidden arcs,
     as CAMP's baselines do. Each vehicle is a vehicle type of its own with a distance
@@ -203,15 +225,6 @@ class PyVRPAgent(Agent):
             routes[route.vehicle_type()] = plan
         return routes
 
-    def reset(self, observation, info, *, env_model=None, seed=None):
-        super().reset(observation, info, env_model=env_model, seed=seed)
-        self.routes = self.solve(env_model)
-        self.vehicle = info.get("vehicle")
-        self.fallback = GreedyAgent()
-        self.fallback.reset(observation, info, seed=seed)
-
-    def act(self, observation, info):
-        return play_routes(self, observation, info)
 
 
 def play_routes(agent, observation, info) -> int:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from papergym.agents.base import Agent
+from papergym.agents.routing.heuristics import RoutePlanAgent
 
 __all__ = ["ORToolsAgent", "ortools_missing"]
 
@@ -31,7 +31,7 @@ def ortools_missing(env_id=None, kwargs=None) -> str | None:
     return None
 
 
-class ORToolsAgent(Agent):
+class ORToolsAgent(RoutePlanAgent):
     """OR-Tools' routing solver on the folded costs (see the module docstring)."""
 
     name = "ortools"
@@ -96,16 +96,3 @@ class ORToolsAgent(Agent):
                 routes[p] += ([0] if routes[p] else []) + trip
         return routes
 
-    def reset(self, observation, info, *, env_model=None, seed=None):
-        from papergym.agents.routing.heuristics import GreedyAgent
-
-        super().reset(observation, info, env_model=env_model, seed=seed)
-        self.routes = self.solve(env_model)
-        self.vehicle = info.get("vehicle")
-        self.fallback = GreedyAgent()
-        self.fallback.reset(observation, info, seed=seed)
-
-    def act(self, observation, info):
-        from papergym.agents.routing.heuristics import play_routes
-
-        return play_routes(self, observation, info)
