@@ -13,8 +13,11 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 from gymnasium.error import ResetNeeded
+from gymnasium.vector.utils import batch_space
 
-__all__ = ["PaperEnv"]
+from papergym.utils.checks import check_int
+
+__all__ = ["PaperEnv", "init_vector_copies"]
 
 
 class PaperEnv(gym.Env):
@@ -52,3 +55,18 @@ class PaperEnv(gym.Env):
         if self._model is None:
             raise ResetNeeded(f"{type(self).__name__}.model() before reset(): no instance yet")
         return self._model
+
+
+def init_vector_copies(vector_env: gym.vector.VectorEnv, env_class: type, num_envs: Any,
+                       kwargs: Mapping[str, Any]) -> gym.Env:
+    """Set up a batched env that keeps ``num_envs`` copies of ``env_class(**kwargs)`` (its
+    ``envs``) and the single and batched spaces of the first; returns the first copy.  A
+    subclass with a space of its own (e.g. a masked action space) sets it afterwards."""
+    n = vector_env.num_envs = check_int("num_envs", num_envs, low=1)
+    vector_env.envs = [env_class(**kwargs) for _ in range(n)]
+    first = vector_env.envs[0]
+    vector_env.single_observation_space = first.observation_space
+    vector_env.single_action_space = first.action_space
+    vector_env.observation_space = batch_space(first.observation_space, n)
+    vector_env.action_space = batch_space(first.action_space, n)
+    return first

@@ -10,7 +10,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
-from gymnasium.vector.utils import batch_space
 
 from papergym.envs.auctions.channels import (
     AUCTION_FORMATS,
@@ -20,7 +19,7 @@ from papergym.envs.auctions.channels import (
     global_lp,
     global_optimum,
 )
-from papergym.envs.base import PaperEnv
+from papergym.envs.base import PaperEnv, init_vector_copies
 from papergym.utils.checks import (
     check_choice,
     check_int,
@@ -367,13 +366,7 @@ class MultiChannelAutobiddingVectorEnv(gym.vector.VectorEnv):
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, **kwargs: Any):
-        self.num_envs = check_int("num_envs", num_envs, low=1)
-        self.envs = [MultiChannelAutobiddingEnv(**kwargs) for _ in range(self.num_envs)]
-        first = self.envs[0]
-        self.single_observation_space = first.observation_space
-        self.single_action_space = first.action_space
-        self.observation_space = batch_space(first.observation_space, self.num_envs)
-        self.action_space = batch_space(first.action_space, self.num_envs)
+        init_vector_copies(self, MultiChannelAutobiddingEnv, num_envs, kwargs)
         self.render_mode = None
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
 

@@ -10,12 +10,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
-from gymnasium.vector.utils import batch_space
 
 from papergym.envs.bandits import lsd_math
 from papergym.envs.bandits._common import int_action
 from papergym.envs.bandits.rng import episode_key, uniform_scalar, uniforms
-from papergym.envs.base import PaperEnv
+from papergym.envs.base import PaperEnv, init_vector_copies
 from papergym.utils.checks import (
     check_array,
     check_choice,
@@ -336,13 +335,7 @@ class LSDBanditVectorEnv(gym.vector.VectorEnv):
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, **kwargs: Any):
-        self.num_envs = check_int("num_envs", num_envs, low=1)
-        self.envs = [LSDBanditEnv(**kwargs) for _ in range(self.num_envs)]
-        proto = self.envs[0]
-        self.single_observation_space = proto.observation_space
-        self.single_action_space = proto.action_space
-        self.observation_space = batch_space(proto.observation_space, self.num_envs)
-        self.action_space = batch_space(proto.action_space, self.num_envs)
+        proto = init_vector_copies(self, LSDBanditEnv, num_envs, kwargs)
         self.n_arms, self.cap, self.signed, self.horizon = (proto.n_arms, proto.cap,
                                                             proto.signed, proto.horizon)
         n = self.num_envs

@@ -9,7 +9,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
-from gymnasium.vector.utils import batch_space
 
 from papergym.envs.bandits._common import int_action
 from papergym.envs.bandits.rng import (
@@ -19,7 +18,7 @@ from papergym.envs.bandits.rng import (
     uniform_scalar,
     uniforms,
 )
-from papergym.envs.base import PaperEnv
+from papergym.envs.base import PaperEnv, init_vector_copies
 from papergym.utils.checks import (
     check_array,
     check_choice,
@@ -629,12 +628,7 @@ class StreamingBanditVectorEnv(gym.vector.VectorEnv):
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, **kwargs: Any):
-        self.num_envs = check_int("num_envs", num_envs, low=1)
-        self.envs = [StreamingBanditEnv(**kwargs) for _ in range(self.num_envs)]
-        proto = self.envs[0]
-        self.single_observation_space = proto.observation_space
-        self.single_action_space = proto.action_space
-        self.observation_space = batch_space(proto.observation_space, self.num_envs)
+        proto = init_vector_copies(self, StreamingBanditEnv, num_envs, kwargs)
         self.action_space = LegalMultiDiscrete(np.full(self.num_envs, proto.codes.n),
                                                self.action_masks)
         self.codes = proto.codes

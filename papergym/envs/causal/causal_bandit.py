@@ -11,9 +11,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 from gymnasium.utils import seeding
-from gymnasium.vector.utils import batch_space
 
-from papergym.envs.base import PaperEnv
+from papergym.envs.base import PaperEnv, init_vector_copies
 from papergym.envs.causal.sem import (
     MAX_NODES,
     all_action_bits,
@@ -471,14 +470,8 @@ class CausalBanditVectorEnv(gym.vector.VectorEnv):
     metadata = {"render_modes": [], "autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
 
     def __init__(self, num_envs: int = 1, **kwargs: Any):
-        self.num_envs = check_int("num_envs", num_envs, low=1)
         kwargs.pop("render_mode", None)
-        self.envs = [CausalBanditEnv(**kwargs) for _ in range(self.num_envs)]
-        first = self.envs[0]
-        self.single_observation_space = first.observation_space
-        self.single_action_space = first.action_space
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        first = init_vector_copies(self, CausalBanditEnv, num_envs, kwargs)
         self.n_nodes, self.horizon = first.n_nodes, first.horizon
         self._bits, self._legal = first._bits, first._legal
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
