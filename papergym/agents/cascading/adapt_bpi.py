@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from papergym.agents.cascading._common import StoppingRule, confidence_log
+from papergym.agents.cascading._common import StoppingRule
 from papergym.agents.cascading.adapt_rm import AdaptRMAgent
 
 __all__ = ["AdaptBPIAgent"]
@@ -25,12 +25,7 @@ class AdaptBPIAgent(StoppingRule, AdaptRMAgent):
 
     def _lower_of(self, policy: np.ndarray) -> np.ndarray:
         H, S = self.horizon, self.n_states
-        L = confidence_log(S, self.n_items, H, self.episode, self.delta)
-        n1 = np.maximum(self.visits, 1.0)
-        radius = self.bonus_scale * np.sqrt(L / (2.0 * n1))
-        r_hat = self.reward_sum / n1
-        p_hat = self.next_counts / n1[..., None]
-        seen = self.visits > 0
+        radius, r_hat, p_hat, seen = self._empirical()
         value = np.zeros((H + 1, S))
         rows = np.arange(S)
         for h in range(H - 1, -1, -1):

@@ -44,16 +44,20 @@ class AdaptRMAgent(CascadingAgent):
         self.initial_state = int(observation[0])
         self._policy = np.zeros((self.horizon, S), dtype=np.int64)
 
-    def _bounds(self, sign: float) -> tuple[np.ndarray, np.ndarray]:
-        """Optimistic (``sign`` = +1) backward induction: values (H + 1, S) and the greedy
-        list indices (H, S)."""
+    def _empirical(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per (state, list): the confidence radius, the mean reward, the next-state
+        frequencies and whether it was ever played."""
         H, S = self.horizon, self.n_states
         L = confidence_log(S, self.n_items, H, self.episode, self.delta)
         n1 = np.maximum(self.visits, 1.0)
         radius = self.bonus_scale * np.sqrt(L / (2.0 * n1))
-        r_hat = self.reward_sum / n1
-        p_hat = self.next_counts / n1[..., None]
-        seen = self.visits > 0
+        return radius, self.reward_sum / n1, self.next_counts / n1[..., None], self.visits > 0
+
+    def _bounds(self, sign: float) -> tuple[np.ndarray, np.ndarray]:
+        """Optimistic (``sign`` = +1) backward induction: values (H + 1, S) and the greedy
+        list indices (H, S)."""
+        H, S = self.horizon, self.n_states
+        radius, r_hat, p_hat, seen = self._empirical()
         value = np.zeros((H + 1, S))
         policy = np.zeros((H, S), dtype=np.int64)
         for h in range(H - 1, -1, -1):
