@@ -37,6 +37,15 @@ def marked(info) -> np.ndarray:
     return info["last_use"] >= info["phase_start"]
 
 
+def least_recent_safe(info) -> int | None:
+    """Step 1 of both discard-predictions rules: the least recently used cached page whose
+    predicted bit says it is safe to discard (bit 1), or ``None`` if no page is."""
+    safe = info["bits"] == 1
+    if safe.any():
+        return int(np.argmin(np.where(safe, info["last_use"], np.iinfo(np.int64).max)))
+    return None
+
+
 def harmonic(n: int) -> float:
     """``H_n = 1 + 1/2 + ... + 1/n``."""
     return float(sum(1.0 / i for i in range(1, n + 1)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from papergym.agents.paging._common import PAPER, PagingAgent
+from papergym.agents.paging._common import PAPER, PagingAgent, least_recent_safe
 
 
 class DiscardPredictionsAgent(PagingAgent):
@@ -31,8 +31,5 @@ class DiscardPredictionsAgent(PagingAgent):
     paper = PAPER
 
     def evict(self, observation, info):
-        last_use = info["last_use"]
-        safe = info["bits"] == 1
-        if safe.any():
-            return int(np.argmin(np.where(safe, last_use, np.iinfo(np.int64).max)))
-        return int(np.argmin(last_use))
+        page = least_recent_safe(info)
+        return int(np.argmin(info["last_use"])) if page is None else page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from papergym.agents.paging._common import PAPER, PagingAgent, marked
+from papergym.agents.paging._common import PAPER, PagingAgent, least_recent_safe, marked
 
 
 class DiscardPredictionsRandomizedAgent(PagingAgent):
@@ -26,9 +26,8 @@ class DiscardPredictionsRandomizedAgent(PagingAgent):
     paper = PAPER
 
     def evict(self, observation, info):
-        last_use = info["last_use"]
-        safe = info["bits"] == 1
-        if safe.any():
-            return int(np.argmin(np.where(safe, last_use, np.iinfo(np.int64).max)))
+        page = least_recent_safe(info)
+        if page is not None:
+            return page
         unmarked = np.flatnonzero(~marked(info))
         return int(unmarked[self.rng.integers(len(unmarked))])
