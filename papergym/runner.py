@@ -59,6 +59,20 @@ def check_seeds(seeds: Any) -> list[int]:
     return check_seed_list(seeds)
 
 
+def _check_run(env_id: str, env_kwargs: Mapping[str, Any] | None,
+               more_env_kwargs: Mapping[str, Any], seeds: Any, episodes: Any,
+               max_steps: Any) -> tuple[dict[str, Any], list[int]]:
+    """What ``run`` and ``run_parallel`` check before building anything: the id, the
+    merged kwargs' names, the seeds and the counts; returns the kwargs and the seeds."""
+    check_env_id(env_id)
+    env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
+    check_env_kwargs(env_id, env_kwargs)
+    seed_list = check_seeds(seeds)
+    _check_count("episodes", episodes)
+    _check_count("max_steps", max_steps, allow_none=True)
+    return env_kwargs, seed_list
+
+
 def _check_count(name: str, value: Any, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
@@ -184,12 +198,8 @@ def run(env_id: str, agent: str | Agent | Callable[[], Agent], seeds: int | Iter
     is not a name, an Agent or callable; a kwarg value the env refuses raises
     :class:`EnvArgumentError` from its constructor, built once for the whole run.
     """
-    check_env_id(env_id)
-    env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
-    check_env_kwargs(env_id, env_kwargs)
-    seed_list = check_seeds(seeds)
-    _check_count("episodes", episodes)
-    _check_count("max_steps", max_steps, allow_none=True)
+    env_kwargs, seed_list = _check_run(env_id, env_kwargs, more_env_kwargs, seeds, episodes,
+                                       max_steps)
     _check_agent(agent)
     if isinstance(agent, str):
         reason = why_not_applicable(agent, env_id, env_kwargs)
@@ -311,12 +321,8 @@ def run_parallel(env_id: str, agents: AgentLike | Mapping[str, AgentLike],
     """
     from papergym.envs.registration import make_parallel
 
-    check_env_id(env_id)
-    env_kwargs = {**(env_kwargs or {}), **more_env_kwargs}
-    check_env_kwargs(env_id, env_kwargs)
-    seed_list = check_seeds(seeds)
-    _check_count("episodes", episodes)
-    _check_count("max_steps", max_steps, allow_none=True)
+    env_kwargs, seed_list = _check_run(env_id, env_kwargs, more_env_kwargs, seeds, episodes,
+                                       max_steps)
     for one in (agents.values() if isinstance(agents, Mapping) else [agents]):
         _check_agent(one)
     env = _make_env(env_id, env_kwargs, make_parallel)
