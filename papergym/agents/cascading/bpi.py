@@ -59,10 +59,4 @@ def identify(agent, instance: CascadingInstance, *, max_episodes: int = 100_000,
 def _greedy(agent) -> np.ndarray:
     if hasattr(agent, "_actions"):
         return agent._actions[agent._policy]
-    lists = np.full((agent.horizon, agent.n_states, agent.list_size), agent.n_items,
-                    dtype=np.int64)
-    for h in range(agent.horizon):
-        for s in range(agent.n_states):
-            items = agent.current_list(h, s)
-            lists[h, s, :len(items)] = items
-    return lists
+    return agent.current_lists()

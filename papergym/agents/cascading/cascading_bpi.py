@@ -48,12 +48,7 @@ class CascadingBPIAgent(StoppingRule, CascadingVIAgent):
             return
         est = self._estimates()
         upper = self.upper_value = self._upper_plan(est)
-        lists = np.full((self.horizon, self.n_states, self.list_size), self.n_items,
-                        dtype=np.int64)
-        for h in range(self.horizon):
-            for s in range(self.n_states):
-                items = self.current_list(h, s)
-                lists[h, s, :len(items)] = items
+        lists = self.current_lists()
         self._stop_if_identified(upper, self._lower_value(est, lists), lambda: lists)
 
     def act(self, observation, info):

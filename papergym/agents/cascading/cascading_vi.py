@@ -98,6 +98,17 @@ class CascadingVIAgent(CascadingAgent):
         order, table = self._tables[h]
         return trace_list(order, table, s, self.list_size)
 
+    def current_lists(self) -> np.ndarray:
+        """Every ``current_list`` as an (H, S, m) array, shorter lists padded with
+        ``n_items`` (the env's "no item")."""
+        lists = np.full((self.horizon, self.n_states, self.list_size), self.n_items,
+                        dtype=np.int64)
+        for h in range(self.horizon):
+            for s in range(self.n_states):
+                items = self.current_list(h, s)
+                lists[h, s, :len(items)] = items
+        return lists
+
     def act(self, observation, info):
         s, h = int(observation[0]), int(observation[1])
         if h == 0:
