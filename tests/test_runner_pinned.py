@@ -558,3 +558,10 @@ def test_record_metrics_reports_sums_and_time_in_microseconds(monkeypatch):
     env.step(0)
     info = env.step(0)[-1]
     assert info["episode"]["r"] == 3.0 and "cumulative_regret" not in info["episode"]
+
+
+def test_run_parallel_builds_the_env_from_env_kwargs_and_keyword_kwargs(relay):
+    """``env_kwargs`` and keyword kwargs both reach the parallel env (the keywords win)."""
+    run_parallel(RELAY, Tape(), env_kwargs={"length": 6})
+    run_parallel(RELAY, Tape(), env_kwargs={"length": 6}, length=2)
+    assert [env.length for env in relay] == [6, 2]
